@@ -1,0 +1,1 @@
+"""Organisations: startups and corporates, their members and labels."""

@@ -1,0 +1,1 @@
+"""Infrastructure: configuration, database plumbing, authentication, ledger storage."""

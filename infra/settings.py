@@ -1,0 +1,143 @@
+"""Process configuration, read from environment variables.
+
+Every setting except ``DATABASE_URL`` is read from a ``PASSERELLE_``-prefixed variable
+(``PASSERELLE_PORT``, ``PASSERELLE_JWT_SECRET``, ...). ``DATABASE_URL`` keeps its
+conventional unprefixed name so that hosting platforms can inject it as they usually do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Well-known on purpose: anyone can mint tokens with it, which is what local development
+# and demos want and what production must never accept (see `_refuse_dev_secret_in_production`).
+DEFAULT_JWT_SECRET = "passerelle-development-secret-do-not-use-in-production"
+
+LogLevel = Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"]
+
+
+class Settings(BaseSettings):
+    """Configuration of one Passerelle process."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PASSERELLE_",
+        case_sensitive=False,
+        extra="ignore",
+    )
+
+    database_url: str | None = Field(
+        default=None,
+        # An explicit alias is how pydantic-settings exempts one field from env_prefix.
+        validation_alias=AliasChoices("DATABASE_URL", "database_url"),
+        description=(
+            "libpq URL of the PostgreSQL server (env DATABASE_URL, no prefix), usable by "
+            "psycopg 3 and asyncpg. Unset: a private embedded server is started in DATA_DIR."
+        ),
+    )
+    host: str = Field(default="127.0.0.1", description="Interface the HTTP server binds to.")
+    port: int = Field(
+        default=8000, ge=0, le=65535, description="TCP port of the HTTP server (0: any free one)."
+    )
+    data_dir: Path = Field(
+        default=Path("./.data"),
+        description="Directory for local state: the embedded PostgreSQL lives in DATA_DIR/pg.",
+    )
+    jwt_secret: str = Field(
+        default=DEFAULT_JWT_SECRET,
+        min_length=32,
+        description=(
+            "HS256 signing secret for bearer tokens (at least 32 characters). Ignored when "
+            "JWT_PUBLIC_KEY_FILE switches verification to RS256."
+        ),
+    )
+    demo: bool = Field(
+        default=True, description="Seed demonstration data and allow demo token minting."
+    )
+    env: Literal["development", "production"] = Field(
+        default="development",
+        description="Deployment kind; production refuses the well-known development JWT secret.",
+    )
+    jwt_issuer: str | None = Field(
+        default=None, description="When set, tokens must carry exactly this `iss` claim."
+    )
+    jwt_audience: str | None = Field(
+        default=None, description="When set, tokens must list this value in their `aud` claim."
+    )
+    jwt_public_key_file: Path | None = Field(
+        default=None,
+        description=(
+            "PEM file holding the RSA public key of the identity provider. When set, only "
+            "RS256 tokens are accepted and HS256 ones are refused."
+        ),
+    )
+    jwt_leeway_seconds: int = Field(
+        default=30, ge=0, description="Clock skew tolerated on `exp` and `nbf`, in seconds."
+    )
+    db_pool_size: int = Field(
+        default=10, ge=1, description="Maximum connections in each PostgreSQL pool."
+    )
+    projection_wait_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description=(
+            "How long a mutation waits for the projections to reach its ledger position "
+            "before returning (read-your-writes)."
+        ),
+    )
+    log_level: LogLevel = Field(default="INFO", description="Root logging level.")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("database_url", "jwt_issuer", "jwt_audience", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `DATABASE_URL=` in a shell or compose file means "not set", not "connect to ''".
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("jwt_public_key_file", mode="before")
+    @classmethod
+    def _blank_path_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("jwt_public_key_file")
+    @classmethod
+    def _public_key_file_readable(cls, value: Path | None) -> Path | None:
+        # Fail at start-up rather than on the first authenticated request.
+        if value is not None and not value.is_file():
+            raise ValueError(f"JWT public key file {value} does not exist or is not a file")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_dev_secret_in_production(self) -> Settings:
+        if self.env == "production" and self.jwt_secret_is_default and not self.uses_rs256:
+            raise ValueError(
+                "PASSERELLE_ENV=production requires PASSERELLE_JWT_SECRET (or "
+                "PASSERELLE_JWT_PUBLIC_KEY_FILE): the default development secret is public"
+            )
+        return self
+
+    @property
+    def jwt_secret_is_default(self) -> bool:
+        """True while the publicly known development secret is in use."""
+        return self.jwt_secret == DEFAULT_JWT_SECRET
+
+    @property
+    def uses_rs256(self) -> bool:
+        """True when tokens are verified with an RSA public key instead of the HS256 secret."""
+        return self.jwt_public_key_file is not None
+
+
+def load_settings() -> Settings:
+    """Read the settings from the process environment (raises pydantic.ValidationError)."""
+    return Settings()

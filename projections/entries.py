@@ -1,0 +1,77 @@
+"""Ledger entries as the read side sees them, decoded from the stored rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+# Columns every reader of the ledger selects, in this order.
+ENTRY_COLUMNS = (
+    "notification_id, originator_id, originator_version, topic, state, stream_type,"
+    " event_type, occurred_at, hash, previous_hash, ledger_hash"
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One ledger entry: position, stream, event type, payload, metadata, hashes."""
+
+    position: int
+    stream_id: UUID
+    version: int
+    stream_type: str
+    type: str
+    occurred_at: datetime
+    data: dict[str, Any]
+    meta: dict[str, Any]
+    topic: str
+    state: bytes
+    hash: bytes
+    previous_hash: bytes | None
+    ledger_hash: bytes
+
+
+def _plain(value: Any) -> Any:
+    """eventsourcing's JSON transcoder wraps UUIDs, dates and decimals as
+    {"_type_", "_data_"}; the read side wants the plain value."""
+    if isinstance(value, dict):
+        if value.keys() == {"_type_", "_data_"}:
+            data = value["_data_"]
+            return str(UUID(data)) if value["_type_"] == "uuid_hex" else _plain(data)
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def decode_state(state: bytes) -> dict[str, Any]:
+    data: dict[str, Any] = _plain(orjson.loads(state))
+    data.pop("timestamp", None)
+    data.pop("originator_topic", None)
+    return data
+
+
+def entry_from_row(row: Any) -> Entry:
+    """From an asyncpg record selected with ENTRY_COLUMNS."""
+    state = bytes(row["state"])
+    data = decode_state(state)
+    meta = data.pop("meta", None) or {}
+    return Entry(
+        position=row["notification_id"],
+        stream_id=row["originator_id"],
+        version=row["originator_version"],
+        stream_type=row["stream_type"],
+        type=row["event_type"],
+        occurred_at=row["occurred_at"],
+        data=data,
+        meta=meta,
+        topic=row["topic"],
+        state=state,
+        hash=bytes(row["hash"]),
+        previous_hash=bytes(row["previous_hash"]) if row["previous_hash"] is not None else None,
+        ledger_hash=bytes(row["ledger_hash"]),
+    )

@@ -1,0 +1,2 @@
+"""Read queries over the projections' tables (asyncpg): the only SQL the
+GraphQL layer runs."""

@@ -1,0 +1,42 @@
+"""Entities as they stood at a moment or a version, folded from their own
+events with the projection's pure `evolve` (not read from the read model)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from projections.base import Evolve, Row
+from projections.entries import ENTRY_COLUMNS, entry_from_row
+
+
+async def fold_stream(
+    conn: asyncpg.Connection,
+    stream_id: UUID,
+    evolve: Evolve,
+    as_of: datetime | None = None,
+    at_version: int | None = None,
+) -> Row | None:
+    """The row `evolve` builds from the stream's entries up to the point asked."""
+    clauses, params = ["originator_id = $1"], [stream_id]
+    if as_of is not None:
+        params.append(as_of)
+        clauses.append(f"occurred_at <= ${len(params)}")
+    if at_version is not None:
+        params.append(at_version)
+        clauses.append(f"originator_version <= ${len(params)}")
+    rows = await conn.fetch(
+        f"SELECT {ENTRY_COLUMNS} FROM ledger_events WHERE {' AND '.join(clauses)}"
+        " ORDER BY originator_version", *params,
+    )
+    row: Row | None = None
+    for record in rows:
+        row = evolve(row, entry_from_row(record))
+    return row
+
+
+def wants_past(as_of: Any, at_version: Any) -> bool:
+    return as_of is not None or at_version is not None

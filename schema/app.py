@@ -1,0 +1,83 @@
+"""The schema (roots merged) and the ASGI GraphQL app with its context."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import strawberry
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.tools import merge_types
+
+from domain.actors import Actor
+from schema.context import Context, Loaders, Services
+from schema.errors import PublicError
+from schema.ledger import LedgerQuery
+from schema.node import NodeQuery
+from schema.organisations.mutations import OrganisationMutation
+from schema.organisations.queries import OrganisationQuery
+
+QUERY_ROOTS: list[type] = [NodeQuery, OrganisationQuery, LedgerQuery]
+MUTATION_ROOTS: list[type] = [OrganisationMutation]
+
+
+def _is_internal(error: Any) -> bool:
+    """Mask everything but the errors meant for clients (and GraphQL's own)."""
+    original = getattr(error, "original_error", None)
+    return original is not None and not isinstance(original, PublicError)
+
+
+def build_schema(limits: dict[str, int] | None = None) -> strawberry.Schema:
+    limits = {"depth": 12, "aliases": 30, "tokens": 5000, **(limits or {})}
+    return strawberry.Schema(
+        query=merge_types("Query", tuple(QUERY_ROOTS)),
+        mutation=merge_types("Mutation", tuple(MUTATION_ROOTS)),
+        extensions=[
+            lambda: MaxTokensLimiter(max_token_count=limits["tokens"]),
+            lambda: QueryDepthLimiter(max_depth=limits["depth"]),
+            lambda: MaxAliasesLimiter(max_alias_count=limits["aliases"]),
+            lambda: ParserCache(maxsize=1024),
+            lambda: ValidationCache(maxsize=1024),
+            lambda: MaskErrors(should_mask_error=_is_internal),
+        ],
+    )
+
+
+class PasserelleGraphQL(GraphQL[Context, None]):
+    """Strawberry's ASGI app with our typed context (the viewer comes from the
+    auth middleware, which has already refused invalid tokens)."""
+
+    def __init__(self, schema: strawberry.Schema, services: Services, **kwargs: Any) -> None:
+        super().__init__(
+            schema, graphql_ide="graphiql",
+            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL], **kwargs,
+        )
+        self.services = services
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket | None
+    ) -> Context:
+        actor: Actor = request.scope.get("passerelle.actor") or Actor(None, _visitor())
+        return Context(
+            services=self.services, actor=actor,
+            correlation_id=request.scope.get("passerelle.correlation_id") or str(uuid.uuid4()),
+            loaders=Loaders.create(self.services.pool), request=request, response=response,
+        )
+
+
+def _visitor() -> Any:
+    from domain.actors import Role
+
+    return Role.VISITOR

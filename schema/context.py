@@ -1,0 +1,104 @@
+"""The typed request context and the services it reaches."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+import asyncpg
+from strawberry.dataloader import DataLoader
+
+from domain.actors import Actor, CommandContext
+from domain.policy import viewer_organisations
+from infra.settings import Settings
+from projections.engine import ProjectionWatch
+from projections.queries import organisations as org_q
+
+T = TypeVar("T")
+
+
+@dataclass
+class Services:
+    """Everything resolvers delegate to, wired once by server.py."""
+
+    settings: Settings
+    pool: asyncpg.Pool
+    watch: ProjectionWatch
+    commands: dict[str, Any]  # application services by area: "organisations", ...
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Application services are synchronous (eventsourcing): run them off the loop."""
+        return await asyncio.to_thread(fn, *args)
+
+
+def _loader(pool: asyncpg.Pool, query: Callable[..., Any], default: Any = None) -> DataLoader[Any, Any]:
+    async def load(keys: list[Any]) -> list[Any]:
+        async with pool.acquire() as conn:
+            found = await query(conn, keys)
+        return [found.get(k, default) for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+@dataclass
+class Loaders:
+    """Per-request DataLoaders: one query per kind of thing per request."""
+
+    organisation: DataLoader[UUID, asyncpg.Record | None]
+    members: DataLoader[UUID, list[asyncpg.Record]]
+    person_key: DataLoader[str, bytes | None]
+
+    @classmethod
+    def create(cls, pool: asyncpg.Pool) -> Loaders:
+        return cls(
+            organisation=_loader(pool, org_q.organisations_by_id),
+            members=_loader(pool, org_q.members_by_organisation, []),
+            person_key=_loader(pool, org_q.person_keys),
+        )
+
+
+@dataclass
+class Context:
+    """Per request: who asks, with which correlation id, and the loaders."""
+
+    services: Services
+    actor: Actor
+    correlation_id: str
+    loaders: Loaders
+    request: Any = None
+    response: Any = None
+    extra_loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
+    _viewer_orgs: frozenset[UUID] | None = None
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        return self.services.pool
+
+    async def member_of(self) -> frozenset[UUID]:
+        """Organisations the viewer belongs to, from the ledger's read model."""
+        if self.actor.user_id is None:
+            return frozenset()
+        async with self.pool.acquire() as conn:
+            return frozenset(await org_q.organisations_of_user(conn, self.actor.user_id))
+
+    async def viewer_orgs(self) -> frozenset[UUID]:
+        """Organisations whose confidential views the viewer gets (cached per request)."""
+        if self._viewer_orgs is None:
+            self._viewer_orgs = viewer_organisations(self.actor, await self.member_of())
+        return self._viewer_orgs
+
+    def command_context(self, idempotency_key: str | None = None) -> CommandContext:
+        return CommandContext(
+            actor=self.actor, now=datetime.now(UTC), correlation_id=self.correlation_id,
+            idempotency_key=idempotency_key,
+        )
+
+    def loader(self, name: str, make: Callable[[asyncpg.Pool], DataLoader[Any, Any]]) -> DataLoader[Any, Any]:
+        """A per-request loader added by a later slice, created on first use."""
+        if name not in self.extra_loaders:
+            self.extra_loaders[name] = make(self.pool)
+        return self.extra_loaders[name]

@@ -1,0 +1,112 @@
+"""Error mapping: expected failures as data (`userErrors`), the rest as
+top-level errors with a code."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from enum import Enum
+from typing import Any, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from pydantic import BaseModel, ValidationError
+from pydantic.alias_generators import to_camel
+from strawberry.types import Info
+
+from domain.actors import CommandContext
+from domain.errors import DomainError, UnauthenticatedError
+from domain.ledger import Recorded
+from projections.pagination import PaginationError
+
+log = logging.getLogger("passerelle.api")
+M = TypeVar("M", bound=BaseModel)
+
+
+@strawberry.type(description="A business-rule or validation failure of a mutation.")
+class UserError:
+    code: str = strawberry.field(description="INVALID, NOT_FOUND, CONFLICT, FORBIDDEN, RULE_VIOLATION")
+    field: list[str] = strawberry.field(
+        description='Path of the input field at fault, e.g. ["input", "siren"]; empty when the whole command is refused.'
+    )
+    message: str
+
+
+class PublicError(GraphQLError):
+    """A top-level error whose message is meant for the client (never masked)."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message, extensions={"code": code})
+
+
+def unauthenticated(message: str = "Sign in to do this") -> PublicError:
+    return PublicError(message, "UNAUTHENTICATED")
+
+
+def forbidden(message: str) -> PublicError:
+    return PublicError(message, "FORBIDDEN")
+
+
+def bad_request(error: PaginationError) -> PublicError:
+    return PublicError(str(error), "BAD_USER_INPUT")
+
+
+def _plain(value: Any) -> Any:
+    """Strawberry inputs → JSON-like values with camelCase keys, unset fields dropped."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {to_camel(f.name): _plain(getattr(value, f.name))
+                for f in dataclasses.fields(value)
+                if getattr(value, f.name) not in (strawberry.UNSET, None)}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def validation_errors(error: ValidationError, root: tuple[str, ...]) -> list[UserError]:
+    return [
+        UserError(code="INVALID", field=[*root, *(str(p) for p in e["loc"])],
+                  message=e["msg"].removeprefix("Value error, "))
+        for e in error.errors()
+    ]
+
+
+def parse(model: type[M], raw: Any, root: tuple[str, ...] = ("input",)) -> M:
+    """Validates an input into a command; raises InputInvalid with every error."""
+    try:
+        return model.model_validate(_plain(raw) if not isinstance(raw, dict) else raw)
+    except ValidationError as error:
+        raise InputInvalidError(validation_errors(error, root)) from None
+
+
+class InputInvalidError(Exception):
+    def __init__(self, errors: list[UserError]) -> None:
+        super().__init__("invalid input")
+        self.errors = errors
+
+
+async def execute(
+    info: Info[Any, Any], parse_input: Callable[[], M],
+    service_call: Callable[[M, CommandContext], Recorded],
+) -> tuple[Recorded | None, list[UserError]]:
+    """Validate, run the application service off the loop, wait for the
+    projections (read your writes). Returns the result or the userErrors."""
+    context = info.context
+    try:
+        command = parse_input()
+    except InputInvalidError as invalid:
+        return None, invalid.errors
+    command_context = context.command_context(getattr(command, "idempotency_key", None))
+    try:
+        recorded = await context.services.run(service_call, command, command_context)
+    except UnauthenticatedError as exc:
+        raise unauthenticated(exc.message) from None
+    except DomainError as exc:
+        return None, [UserError(code=exc.code, field=list(exc.field), message=exc.message)]
+    if not await context.services.watch.wait_for(
+        recorded.position, context.services.settings.projection_wait_seconds
+    ):
+        log.warning("projections lag behind position %s", recorded.position)
+    return recorded, []

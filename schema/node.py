@@ -1,0 +1,41 @@
+"""`node(id:)`: any stream, resolved by its stream type."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from projections.queries import ledger as ledger_q
+from schema.common import Node
+from schema.organisations.queries import parse_id
+from schema.organisations.types import organisation_from_row
+
+NodeResolver = Callable[[Info[Any, Any], Any], Awaitable[Node | None]]
+
+
+async def _organisation(info: Info[Any, Any], stream_id: Any) -> Node | None:
+    row = await info.context.loaders.organisation.load(stream_id)
+    return organisation_from_row(row) if row else None
+
+
+# Stream type → how to load it; later slices add theirs.
+NODE_RESOLVERS: dict[str, NodeResolver] = {
+    "Startup": _organisation,
+    "Corporate": _organisation,
+}
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field
+    async def node(self, info: Info[Any, Any], id: strawberry.ID) -> Node | None:  # noqa: A002
+        stream_id = parse_id(id)
+        if stream_id is None:
+            return None
+        async with info.context.pool.acquire() as conn:
+            head = await ledger_q.stream_head(conn, stream_id)
+        resolver = NODE_RESOLVERS.get(head["stream_type"]) if head else None
+        return await resolver(info, stream_id) if resolver else None

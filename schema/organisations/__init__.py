@@ -1,0 +1,1 @@
+"""GraphQL for organisations: startups, corporates, members, the viewer."""
