@@ -20,49 +20,79 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
-from domain.organisations.aggregates import Corporate, Startup
-from domain.organisations.service import OrganisationService
 from infra.embedded import resolve_database_url
 from infra.eventstore import SNAPSHOT_INTERVAL, WriteSide
 from infra.migrate import apply_migrations
 from infra.runtime import Runtime, running
 from infra.settings import Settings, load_settings
-from projections.access import AccessProjection
 from projections.base import Projection
-from projections.organisations import OrganisationsProjection
 from schema.app import PasserelleGraphQL, build_schema
 from schema.auth import AuthMiddleware
 from schema.context import Services
+from wiring import Slice
+from wiring.slices import all_slices
 
 log = logging.getLogger("passerelle")
 
 
-def projections() -> list[Projection]:
-    return [AccessProjection(), OrganisationsProjection()]
+def projections(slices: list[Slice]) -> list[Projection]:
+    return [p for s in slices for p in s.projections()]
 
 
-def configure_write_side(write: WriteSide) -> None:
-    write.ledger.snapshotting_intervals = {Startup: SNAPSHOT_INTERVAL, Corporate: SNAPSHOT_INTERVAL}
+def configure_write_side(slices: list[Slice]) -> Any:
+    def configure(write: WriteSide) -> None:
+        write.ledger.snapshotting_intervals = {
+            cls: SNAPSHOT_INTERVAL for s in slices for cls in s.snapshotted
+        }
+
+    return configure
 
 
-def command_services(write: WriteSide) -> dict[str, Any]:
-    return {"organisations": OrganisationService(write.ledger, write.memberships, write.vault)}
+def command_services(slices: list[Slice], write: WriteSide) -> dict[str, Any]:
+    services: dict[str, Any] = {}
+    for s in slices:
+        services.update(s.services(write))
+    return services
 
 
-def services_for(runtime: Runtime) -> Services:
-    return Services(settings=runtime.settings, pool=runtime.pool, watch=runtime.watch,
-                    commands=command_services(runtime.write))
+def services_for(slices: list[Slice], runtime: Runtime) -> Services:
+    return Services(
+        settings=runtime.settings, pool=runtime.pool, watch=runtime.watch,
+        commands=command_services(slices, runtime.write),
+        node_resolvers={k: v for s in slices for k, v in s.node_resolvers.items()},
+    )
 
 
-def create_app(settings: Settings, database_url: str, *, run_projector: bool = True) -> Starlette:
+def schema_for(slices: list[Slice]) -> Any:
+    return build_schema(
+        tuple(r for s in slices for r in s.query_roots),
+        tuple(r for s in slices for r in s.mutation_roots),
+        tuple(r for s in slices for r in s.subscription_roots),
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_runtime(
+    settings: Settings, database_url: str, slices: list[Slice], *, run_projector: bool = True
+) -> AsyncIterator[Runtime]:
+    async with running(settings, database_url, projections(slices),
+                       configure_write_side(slices), run_projector=run_projector) as runtime:
+        yield runtime
+
+
+def create_app(
+    settings: Settings, database_url: str, *, run_projector: bool = True,
+    slices: list[Slice] | None = None,
+) -> Starlette:
     """The ASGI app; its lifespan opens pools and runs the projector election."""
-    graphql = PasserelleGraphQL(build_schema(), services=None)  # type: ignore[arg-type]
+    slices = slices if slices is not None else all_slices()
+    graphql = PasserelleGraphQL(schema_for(slices), services=None)  # type: ignore[arg-type]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with running(settings, database_url, projections(), configure_write_side,
-                           run_projector=run_projector) as runtime:
-            graphql.services = services_for(runtime)
+        async with open_runtime(settings, database_url, slices,
+                                run_projector=run_projector) as runtime:
+            graphql.services = services_for(slices, runtime)
             app.state.runtime = runtime
             yield
 
@@ -77,13 +107,28 @@ def create_app(settings: Settings, database_url: str, *, run_projector: bool = T
     )
 
 
-async def _load_demo_if_empty(settings: Settings, database_url: str) -> None:
-    from demo.loader import load_demo
+def load_demo(slices: list[Slice], services: dict[str, Any]) -> dict[str, Any]:
+    """Runs each slice's demo in order; later demos build on earlier ones."""
+    results: dict[str, Any] = {}
+    for s in slices:
+        if s.demo is not None:
+            results[s.name] = s.demo(services, results)
+            log.info("demo data loaded: %s", s.name)
+    return results
 
-    async with running(settings, database_url, projections(), configure_write_side) as rt:
+
+async def _load_demo_if_empty(settings: Settings, database_url: str) -> None:
+    slices = all_slices()
+    async with open_runtime(settings, database_url, slices, run_projector=False) as rt:
         if await rt.pool.fetchval("SELECT count(*) FROM ledger_events"):
             return
-        await asyncio.to_thread(load_demo, command_services(rt.write))
+        await rt.projector.ensure_tracking()
+        loop = asyncio.get_running_loop()
+        services = command_services(slices, rt.write)
+        # Demo commands read memberships: `settle` brings the read models up to date.
+        services["settle"] = lambda: asyncio.run_coroutine_threadsafe(
+            rt.projector.catch_up(), loop).result()
+        await asyncio.to_thread(load_demo, slices, services)
         await rt.projector.catch_up()
 
 

@@ -72,7 +72,7 @@ def verify_stream(entries: Iterable[StoredEntry]) -> Verdict:
     """Checks one stream's chain, entries in version order."""
     prev: bytes | None = None
     count = 0
-    for count, e in enumerate(entries, start=1):  # noqa: B007 - count is the result
+    for count, e in enumerate(entries, start=1):
         fault = _stream_fault(e, prev, count)
         if fault:
             return Verdict(False, count, prev, e.position, f"position {e.position}: {fault}")

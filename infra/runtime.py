@@ -15,7 +15,7 @@ import asyncpg
 from infra.eventstore import WriteSide, open_write_side
 from infra.settings import Settings
 from projections.base import Projection
-from projections.engine import PROJECTED_CHANNEL, Projector, ProjectorLeader, ProjectionWatch
+from projections.engine import PROJECTED_CHANNEL, ProjectionWatch, Projector, ProjectorLeader
 
 log = logging.getLogger("passerelle")
 

@@ -31,7 +31,9 @@ class Settings(BaseSettings):
 
     database_url: str | None = Field(
         default=None,
-        # An explicit alias is how pydantic-settings exempts one field from env_prefix.
+        # An explicit alias is how pydantic-settings exempts one field from env_prefix; the
+        # lower-case choice lets code pass `database_url=` (populate_by_name would do that
+        # too, but would also make PASSERELLE_DATABASE_URL a second, competing variable).
         validation_alias=AliasChoices("DATABASE_URL", "database_url"),
         description=(
             "libpq URL of the PostgreSQL server (env DATABASE_URL, no prefix), usable by "

@@ -24,13 +24,6 @@ from strawberry.tools import merge_types
 from domain.actors import Actor
 from schema.context import Context, Loaders, Services
 from schema.errors import PublicError
-from schema.ledger import LedgerQuery
-from schema.node import NodeQuery
-from schema.organisations.mutations import OrganisationMutation
-from schema.organisations.queries import OrganisationQuery
-
-QUERY_ROOTS: list[type] = [NodeQuery, OrganisationQuery, LedgerQuery]
-MUTATION_ROOTS: list[type] = [OrganisationMutation]
 
 
 def _is_internal(error: Any) -> bool:
@@ -39,11 +32,16 @@ def _is_internal(error: Any) -> bool:
     return original is not None and not isinstance(original, PublicError)
 
 
-def build_schema(limits: dict[str, int] | None = None) -> strawberry.Schema:
+def build_schema(
+    query_roots: tuple[type, ...], mutation_roots: tuple[type, ...],
+    subscription_roots: tuple[type, ...] = (), limits: dict[str, int] | None = None,
+) -> strawberry.Schema:
+    """Merges the slices' roots into one schema with the abuse limits."""
     limits = {"depth": 12, "aliases": 30, "tokens": 5000, **(limits or {})}
     return strawberry.Schema(
-        query=merge_types("Query", tuple(QUERY_ROOTS)),
-        mutation=merge_types("Mutation", tuple(MUTATION_ROOTS)),
+        query=merge_types("Query", query_roots),
+        mutation=merge_types("Mutation", mutation_roots),
+        subscription=merge_types("Subscription", subscription_roots) if subscription_roots else None,
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=limits["tokens"]),
             lambda: QueryDepthLimiter(max_depth=limits["depth"]),

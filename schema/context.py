@@ -29,6 +29,7 @@ class Services:
     pool: asyncpg.Pool
     watch: ProjectionWatch
     commands: dict[str, Any]  # application services by area: "organisations", ...
+    node_resolvers: dict[str, Callable[..., Any]] = field(default_factory=dict)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Application services are synchronous (eventsourcing): run them off the loop."""

@@ -137,7 +137,7 @@ class LedgerQuery:
     @strawberry.field(description="The ledger in position order, from the first entry after position `after` (exclusive). Auditors see every entry; operators every entry but those of agreements; others the entries of streams they are party to. totalCount counts the visible entries matching the filter, whatever `after` is.")
     async def ledger(
         self, info: Info[Any, Any], after: int | None = None, first: int | None = 100,
-        filter: LedgerFilter | None = None,  # noqa: A002 - the contract's name
+        filter: LedgerFilter | None = None,
     ) -> Connection[LedgerEntry]:
         try:
             limit = clamp_first(first, 100)
@@ -150,7 +150,7 @@ class LedgerQuery:
         return result
 
     @strawberry.field(description="Recompute the hash chain of one stream, or of the whole ledger when id is omitted.")
-    async def verify(self, info: Info[Any, Any], id: strawberry.ID | None = None) -> Verification:  # noqa: A002
+    async def verify(self, info: Info[Any, Any], id: strawberry.ID | None = None) -> Verification:
         actor = info.context.actor
         stream_id = _stream_id(id)
         if stream_id is None and actor.role not in (DomainRole.AUDITOR, DomainRole.OPERATOR):
@@ -166,7 +166,7 @@ class LedgerQuery:
         )
 
 
-def _stream_id(id: strawberry.ID | None) -> UUID | None:  # noqa: A002
+def _stream_id(id: strawberry.ID | None) -> UUID | None:
     if id is None:
         return None
     try:

@@ -16,26 +16,22 @@ from schema.organisations.types import organisation_from_row
 NodeResolver = Callable[[Info[Any, Any], Any], Awaitable[Node | None]]
 
 
-async def _organisation(info: Info[Any, Any], stream_id: Any) -> Node | None:
+async def organisation_node(info: Info[Any, Any], stream_id: Any) -> Node | None:
     row = await info.context.loaders.organisation.load(stream_id)
     return organisation_from_row(row) if row else None
 
 
-# Stream type → how to load it; later slices add theirs.
-NODE_RESOLVERS: dict[str, NodeResolver] = {
-    "Startup": _organisation,
-    "Corporate": _organisation,
-}
 
 
 @strawberry.type
 class NodeQuery:
     @strawberry.field
-    async def node(self, info: Info[Any, Any], id: strawberry.ID) -> Node | None:  # noqa: A002
+    async def node(self, info: Info[Any, Any], id: strawberry.ID) -> Node | None:
         stream_id = parse_id(id)
         if stream_id is None:
             return None
         async with info.context.pool.acquire() as conn:
             head = await ledger_q.stream_head(conn, stream_id)
-        resolver = NODE_RESOLVERS.get(head["stream_type"]) if head else None
+        resolvers = info.context.services.node_resolvers
+        resolver = resolvers.get(head["stream_type"]) if head else None
         return await resolver(info, stream_id) if resolver else None

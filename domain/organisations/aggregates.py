@@ -58,7 +58,7 @@ class Startup(Organisation):
     """A startup of the directory."""
 
     @event("StartupRegistered")
-    def __init__(  # noqa: PLR0913 - the registration form
+    def __init__(
         self,
         name: str,
         siren: str,
@@ -110,7 +110,7 @@ class Corporate(Organisation):
     """A large group or mid-cap."""
 
     @event("CorporateRegistered")
-    def __init__(  # noqa: PLR0913 - the registration form
+    def __init__(
         self,
         name: str,
         siren: str,

@@ -118,33 +118,33 @@ async def _corporate(info: Info[Any, Any], model: Any, raw: Any, call: Any) -> C
 @strawberry.type
 class OrganisationMutation:
     @strawberry.mutation
-    async def register_startup(self, info: Info[Any, Any], input: RegisterStartupInput) -> StartupPayload:  # noqa: A002
+    async def register_startup(self, info: Info[Any, Any], input: RegisterStartupInput) -> StartupPayload:
         return await _startup(info, c.RegisterStartup, input, _service(info).register_startup)
 
     @strawberry.mutation
-    async def update_startup_profile(self, info: Info[Any, Any], input: UpdateStartupProfileInput) -> StartupPayload:  # noqa: A002
+    async def update_startup_profile(self, info: Info[Any, Any], input: UpdateStartupProfileInput) -> StartupPayload:
         return await _startup(info, c.UpdateStartupProfile, input, _service(info).update_startup_profile)
 
     @strawberry.mutation
-    async def register_corporate(self, info: Info[Any, Any], input: RegisterCorporateInput) -> CorporatePayload:  # noqa: A002
+    async def register_corporate(self, info: Info[Any, Any], input: RegisterCorporateInput) -> CorporatePayload:
         return await _corporate(info, c.RegisterCorporate, input, _service(info).register_corporate)
 
     @strawberry.mutation
-    async def update_corporate_profile(self, info: Info[Any, Any], input: UpdateCorporateProfileInput) -> CorporatePayload:  # noqa: A002
+    async def update_corporate_profile(self, info: Info[Any, Any], input: UpdateCorporateProfileInput) -> CorporatePayload:
         return await _corporate(info, c.UpdateCorporateProfile, input, _service(info).update_corporate_profile)
 
     @strawberry.mutation
-    async def add_member(self, info: Info[Any, Any], input: AddMemberInput) -> OrganisationPayload:  # noqa: A002
+    async def add_member(self, info: Info[Any, Any], input: AddMemberInput) -> OrganisationPayload:
         recorded, errors = await execute(info, lambda: parse(c.AddMember, input), _service(info).add_member)
         row = await _row(info, recorded)
         return OrganisationPayload(organisation=organisation_from_row(row) if row else None, user_errors=errors)
 
     @strawberry.mutation(description="OPERATOR only.")
-    async def grant_label(self, info: Info[Any, Any], input: LabelInput) -> StartupPayload:  # noqa: A002
+    async def grant_label(self, info: Info[Any, Any], input: LabelInput) -> StartupPayload:
         return await _startup(info, c.ChangeLabel, input, _service(info).grant_label)
 
     @strawberry.mutation(description="OPERATOR only.")
-    async def revoke_label(self, info: Info[Any, Any], input: LabelInput) -> StartupPayload:  # noqa: A002
+    async def revoke_label(self, info: Info[Any, Any], input: LabelInput) -> StartupPayload:
         return await _startup(info, c.ChangeLabel, input, _service(info).revoke_label)
 
     @strawberry.mutation(description="OPERATOR only.")

@@ -27,7 +27,7 @@ def parse_id(value: strawberry.ID) -> UUID | None:
 
 
 async def organisation_row(
-    info: Info[Any, Any], id: strawberry.ID, as_of: datetime | None, at_version: int | None  # noqa: A002
+    info: Info[Any, Any], id: strawberry.ID, as_of: datetime | None, at_version: int | None
 ) -> Any:
     stream_id = parse_id(id)
     if stream_id is None:
@@ -59,7 +59,7 @@ class OrganisationQuery:
     @strawberry.field
     async def startups(
         self, info: Info[Any, Any], first: int | None = 20, after: str | None = None,
-        filter: StartupFilter | None = None,  # noqa: A002
+        filter: StartupFilter | None = None,
     ) -> Connection[Startup]:
         f = filter or StartupFilter()
         flt = q.StartupFilter(f.search, f.sector, f.technology, f.label.value if f.label else None)
@@ -69,7 +69,7 @@ class OrganisationQuery:
 
     @strawberry.field
     async def startup(
-        self, info: Info[Any, Any], id: strawberry.ID, as_of: datetime | None = None,  # noqa: A002
+        self, info: Info[Any, Any], id: strawberry.ID, as_of: datetime | None = None,
         at_version: int | None = None,
     ) -> Startup | None:
         row = await organisation_row(info, id, as_of, at_version)
@@ -86,7 +86,7 @@ class OrganisationQuery:
 
     @strawberry.field
     async def corporate(
-        self, info: Info[Any, Any], id: strawberry.ID, as_of: datetime | None = None,  # noqa: A002
+        self, info: Info[Any, Any], id: strawberry.ID, as_of: datetime | None = None,
         at_version: int | None = None,
     ) -> Corporate | None:
         row = await organisation_row(info, id, as_of, at_version)
