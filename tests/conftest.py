@@ -7,13 +7,14 @@ that server; unset, one embedded server is started for the session (about a seco
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
 
 from infra.auth import issue_token
 from infra.settings import Settings
+from tests.support.api import Api, running_api
 from tests.support.db import TemplateDatabases, session_server
 
 TEST_JWT_SECRET = "passerelle-test-secret-0123456789abcdef"
@@ -69,3 +70,10 @@ def make_token(settings: Settings) -> TokenFactory:
         return issue_token(settings, sub=sub, role=role, orgs=orgs)
 
     return make
+
+
+@pytest.fixture
+async def api(settings: Settings, make_token: TokenFactory) -> AsyncIterator[Api]:
+    """The whole app in-process (projector included), spoken to over HTTP."""
+    async with running_api(settings, make_token) as client:
+        yield client

@@ -1,0 +1,7 @@
+"""The calls slice (being built: see the issue)."""
+
+from __future__ import annotations
+
+from wiring import Slice
+
+SLICE = Slice(name="calls")
