@@ -13,14 +13,18 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
 import click
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from infra.embedded import resolve_database_url
+from infra.health import progress, update_gauges
+from infra.observability import REGISTRY, configure_logging
 from infra.eventstore import SNAPSHOT_INTERVAL, WriteSide
 from infra.migrate import apply_migrations
 from infra.runtime import Runtime, running
@@ -28,7 +32,10 @@ from infra.settings import Settings, load_settings
 from projections.base import Projection
 from schema.app import PasserelleGraphQL, build_schema
 from schema.auth import AuthMiddleware
-from schema.context import Services
+from schema.context import Services, context_for
+from schema.http import GraphQLHttp, HttpLimits
+from schema.observability import RequestLogMiddleware
+from schema.persisted import PersistedQueries
 from wiring import Slice
 from wiring.slices import all_slices
 
@@ -63,11 +70,14 @@ def services_for(slices: list[Slice], runtime: Runtime) -> Services:
     )
 
 
-def schema_for(slices: list[Slice]) -> Any:
+def schema_for(slices: list[Slice], settings: Settings | None = None) -> Any:
+    limits = {"depth": settings.max_depth, "aliases": settings.max_aliases,
+              "tokens": settings.max_tokens} if settings else None
     return build_schema(
         tuple(r for s in slices for r in s.query_roots),
         tuple(r for s in slices for r in s.mutation_roots),
         tuple(r for s in slices for r in s.subscription_roots),
+        limits=limits,
     )
 
 
@@ -80,29 +90,58 @@ async def open_runtime(
         yield runtime
 
 
+def http_limits(settings: Settings) -> HttpLimits:
+    return HttpLimits(
+        max_body_bytes=settings.max_body_bytes, max_batch=settings.max_batch,
+        suggestions=settings.introspection_enabled, graphiql=settings.env != "production",
+        max_tokens=settings.max_tokens,
+    )
+
+
 def create_app(
     settings: Settings, database_url: str, *, run_projector: bool = True,
     slices: list[Slice] | None = None,
 ) -> Starlette:
     """The ASGI app; its lifespan opens pools and runs the projector election."""
     slices = slices if slices is not None else all_slices()
-    graphql = PasserelleGraphQL(schema_for(slices), services=None)  # type: ignore[arg-type]
+    schema = schema_for(slices, settings)
+    graphql = PasserelleGraphQL(schema, services=None)  # type: ignore[arg-type]
+    http = GraphQLHttp(schema, http_limits(settings))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with open_runtime(settings, database_url, slices,
                                 run_projector=run_projector) as runtime:
-            graphql.services = services_for(slices, runtime)
+            services = services_for(slices, runtime)
+            graphql.services = services
+            http.persisted = PersistedQueries(runtime.pool, allow_list_only=settings.persisted_only)
+            http.make_context = lambda request: context_for(services, request)
             app.state.runtime = runtime
             yield
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
+    async def readyz(request: Request) -> JSONResponse:
+        try:
+            p = await progress(request.app.state.runtime.pool)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            return JSONResponse({"status": "database unreachable", "error": str(exc)}, 503)
+        ready = p.lag <= settings.ready_max_lag
+        return JSONResponse({"status": "ready" if ready else "projections lagging",
+                             "head": p.head, "lag": p.lag}, 200 if ready else 503)
+
+    async def metrics(request: Request) -> Response:
+        with contextlib.suppress(OSError, TimeoutError, asyncpg.PostgresError):
+            await update_gauges(request.app.state.runtime.pool)
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
     return Starlette(
-        routes=[Route("/graphql", graphql), WebSocketRoute("/graphql", graphql),
-                Route("/healthz", healthz)],
-        middleware=[Middleware(AuthMiddleware, settings=settings)],
+        routes=[Route("/graphql", http.handle, methods=["GET", "POST"]),
+                WebSocketRoute("/graphql", graphql), Route("/healthz", healthz),
+                Route("/readyz", readyz), Route("/metrics", metrics)],
+        middleware=[*([Middleware(RequestLogMiddleware)] if settings.access_log else []),
+                    Middleware(AuthMiddleware, settings=settings)],
         lifespan=lifespan,
     )
 
@@ -135,7 +174,7 @@ async def _load_demo_if_empty(settings: Settings, database_url: str) -> None:
 @click.group()
 def cli() -> None:
     """Passerelle: the collaboration ledger."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(load_settings().log_level)
 
 
 @cli.command()

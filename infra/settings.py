@@ -91,6 +91,35 @@ class Settings(BaseSettings):
         ),
     )
     log_level: LogLevel = Field(default="INFO", description="Root logging level.")
+    access_log: bool = Field(default=True, description="One JSON log line per HTTP request.")
+    max_body_bytes: int = Field(
+        default=1_000_000, ge=1024, description="Largest accepted HTTP request body, in bytes."
+    )
+    max_batch: int = Field(
+        default=10, ge=1, description="Most operations in one batched HTTP request."
+    )
+    max_depth: int = Field(default=12, ge=1, description="Deepest accepted query.")
+    max_aliases: int = Field(default=30, ge=1, description="Most aliases in one document.")
+    max_tokens: int = Field(default=5000, ge=10, description="Most tokens in one document.")
+    persisted_only: bool = Field(
+        default=False,
+        description="Run only registered persisted documents (`server.py persisted register`).",
+    )
+    introspection: bool | None = Field(
+        default=None,
+        description=(
+            "Introspection and field suggestions. Unset: on in development, off in production."
+        ),
+    )
+    ready_max_lag: int = Field(
+        default=1000, ge=0,
+        description="/readyz fails while the slowest projection is more entries behind than this.",
+    )
+
+    @property
+    def introspection_enabled(self) -> bool:
+        """Explicit setting, else on outside production."""
+        return self.introspection if self.introspection is not None else self.env != "production"
 
     @field_validator("log_level", mode="before")
     @classmethod

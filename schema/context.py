@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -103,3 +104,17 @@ class Context:
         if name not in self.extra_loaders:
             self.extra_loaders[name] = make(self.pool)
         return self.extra_loaders[name]
+
+
+def context_for(services: Services, request: Any, response: Any = None) -> Context:
+    """The context of one HTTP request or WebSocket connection; the auth
+    middleware has put the actor and correlation id in the ASGI scope."""
+    from domain.actors import Role
+
+    scope = request.scope
+    return Context(
+        services=services,
+        actor=scope.get("passerelle.actor") or Actor(None, Role.VISITOR),
+        correlation_id=scope.get("passerelle.correlation_id") or str(uuid.uuid4()),
+        loaders=Loaders.create(services.pool), request=request, response=response,
+    )

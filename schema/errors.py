@@ -18,6 +18,7 @@ from strawberry.types import Info
 from domain.actors import CommandContext
 from domain.errors import DomainError, UnauthenticatedError
 from domain.ledger import Recorded
+from infra.observability import COMMANDS
 from projections.pagination import PaginationError
 
 log = logging.getLogger("passerelle.api")
@@ -94,17 +95,22 @@ async def execute(
     """Validate, run the application service off the loop, wait for the
     projections (read your writes). Returns the result or the userErrors."""
     context = info.context
+    mutation = info.field_name
     try:
         command = parse_input()
     except InputInvalidError as invalid:
+        COMMANDS.labels(mutation, "INVALID").inc()
         return None, invalid.errors
     command_context = context.command_context(getattr(command, "idempotency_key", None))
     try:
         recorded = await context.services.run(service_call, command, command_context)
     except UnauthenticatedError as exc:
+        COMMANDS.labels(mutation, "UNAUTHENTICATED").inc()
         raise unauthenticated(exc.message) from None
     except DomainError as exc:
+        COMMANDS.labels(mutation, exc.code).inc()
         return None, [UserError(code=exc.code, field=list(exc.field), message=exc.message)]
+    COMMANDS.labels(mutation, "OK").inc()
     if not await context.services.watch.wait_for(
         recorded.position, context.services.settings.projection_wait_seconds
     ):

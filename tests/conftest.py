@@ -23,19 +23,19 @@ TokenFactory = Callable[..., str]
 
 
 @pytest.fixture(scope="session")
-def _admin_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with session_server(
-        os.environ.get("TEST_DATABASE_URL"), tmp_path_factory.mktemp("embedded-pg")
-    ) as url:
+def _admin_database_url() -> Iterator[str]:
+    with session_server(os.environ.get("TEST_DATABASE_URL")) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def _template_databases(_admin_database_url: str) -> Iterator[TemplateDatabases]:
     databases = TemplateDatabases(_admin_database_url)
-    databases.create_template()
-    yield databases
-    databases.close()
+    try:
+        databases.create_template()  # a broken migration fails every test that needs a DB
+        yield databases
+    finally:
+        databases.close()
 
 
 @pytest.fixture(scope="session")

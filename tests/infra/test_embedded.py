@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -21,13 +22,15 @@ import pytest
 from infra.embedded import EmbeddedPostgres, resolve_database_url, url_with_database
 from infra.migrate import apply_migrations
 from infra.settings import Settings
+from tests.support.db import pg_scratch_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("embedded-data")
+def data_dir() -> Iterator[Path]:
+    with pg_scratch_dir() as path:  # not tmp_path: see pg_scratch_dir
+        yield path
 
 
 def postmaster_running(data_dir: Path) -> bool:

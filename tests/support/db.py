@@ -15,6 +15,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -34,12 +36,28 @@ _THROWAWAY_SERVER_SETTINGS = {"fsync": "off", "full_page_writes": "off"}
 
 
 @contextlib.contextmanager
-def session_server(external_url: str | None, scratch_dir: Path) -> Iterator[str]:
-    """Yield an admin URL: ``external_url`` as is, or an embedded server's in ``scratch_dir``."""
+def pg_scratch_dir() -> Iterator[Path]:
+    """A temporary directory for an embedded server's data, removed afterwards.
+
+    Not under pytest's ``tmp_path``: as root, pgserver runs PostgreSQL as the user
+    ``pgserver`` and opens the directories above the data for it, but every pytest session
+    that starts resets ``/tmp/pytest-of-root`` to mode 0700, which locks that user out of
+    a cluster another session is still using (initdb then fails with "Permission denied").
+    """
+    path = Path(tempfile.mkdtemp(prefix="passerelle-pg-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def session_server(external_url: str | None) -> Iterator[str]:
+    """Yield an admin URL: ``external_url`` as is, or that of a new embedded server."""
     if external_url:
         yield external_url
         return
-    with EmbeddedPostgres(scratch_dir, cleanup_mode="delete") as server:
+    with pg_scratch_dir() as scratch, EmbeddedPostgres(scratch, cleanup_mode="delete") as server:
         _tune_throwaway_server(server.admin_url)
         yield server.admin_url
 
@@ -51,7 +69,7 @@ class TemplateDatabases:
         self.admin_url = admin_url
         self.migrations_dir = migrations_dir
         self.template_name = f"passerelle_tpl_{secrets.token_hex(4)}"
-        self._strategy = sql.SQL("")
+        self._strategy: sql.Composable = sql.SQL("")
         self._drops: list[Future[None]] = []
         self._dropper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-db-drop")
         self._lock = threading.Lock()

@@ -1,0 +1,1 @@
+"""Calls for projects and the applications startups send to them."""

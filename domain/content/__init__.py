@@ -1,0 +1,1 @@
+"""Open content: resources, case studies and platform events."""

@@ -1,0 +1,1 @@
+"""Deals: collaboration agreements, purchase orders and scale-up loans."""

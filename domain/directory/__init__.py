@@ -1,0 +1,1 @@
+"""The directory of solutions: what startups offer, searchable by anyone."""

@@ -1,0 +1,201 @@
+"""GraphQL over HTTP, following the GraphQL-over-HTTP specification:
+`application/graphql-response+json` (and legacy `application/json`), 400 for
+unparsable JSON or documents, 422 for validation errors under the new media
+type, 405 for a mutation over GET, 2xx whenever `data` is present; bounded
+bodies and batches; automatic persisted queries and the production allow-list."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import strawberry
+from graphql import GraphQLError, OperationType
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from strawberry.http.ides import get_graphql_ide_html
+
+from infra.observability import OPERATIONS
+from schema.documents import DocumentError, operation_type
+from schema.persisted import PersistedQueries, PersistedQueryError
+
+NEW_TYPE = "application/graphql-response+json"
+LEGACY_TYPE = "application/json"
+SUGGESTION = re.compile(r" Did you mean .*\?$")
+
+
+class HttpError(Exception):
+    """A request-level refusal: no GraphQL execution happened."""
+
+    def __init__(self, status: int, message: str, code: str = "BAD_REQUEST",
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.headers = status, code, headers or {}
+
+
+@dataclass(frozen=True)
+class HttpLimits:
+    max_body_bytes: int = 1_000_000
+    max_batch: int = 10
+    suggestions: bool = True
+    graphiql: bool = True
+    max_tokens: int = 5000
+
+
+def response_type(accept: str | None) -> str:
+    """The media type to answer with, from the Accept header."""
+    if not accept or "*/*" in accept or "application/*" in accept:
+        return LEGACY_TYPE if not accept or NEW_TYPE not in accept else NEW_TYPE
+    if NEW_TYPE in accept:
+        return NEW_TYPE
+    if LEGACY_TYPE in accept:
+        return LEGACY_TYPE
+    raise HttpError(406, f"Accept {NEW_TYPE} or {LEGACY_TYPE}", "NOT_ACCEPTABLE")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HttpError(413, f"Request body larger than {limit} bytes", "PAYLOAD_TOO_LARGE")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise HttpError(413, f"Request body larger than {limit} bytes", "PAYLOAD_TOO_LARGE")
+    return bytes(body)
+
+
+def _json_param(value: str | None, name: str) -> Any:
+    if value is None:
+        return None
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        raise HttpError(400, f"`{name}` is not valid JSON") from None
+
+
+async def operations_of(request: Request, limits: HttpLimits) -> tuple[list[dict[str, Any]], bool]:
+    """The requested operations, and whether the body was a batch."""
+    if request.method == "GET":
+        p = request.query_params
+        op = {"query": p.get("query"), "operationName": p.get("operationName"),
+              "variables": _json_param(p.get("variables"), "variables"),
+              "extensions": _json_param(p.get("extensions"), "extensions")}
+        return [op], False
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != LEGACY_TYPE:
+        raise HttpError(415, "POST a JSON body (Content-Type: application/json)",
+                        "UNSUPPORTED_MEDIA_TYPE")
+    try:
+        body = orjson.loads(await read_body(request, limits.max_body_bytes))
+    except orjson.JSONDecodeError:
+        raise HttpError(400, "The body is not valid JSON") from None
+    if isinstance(body, list):
+        if not body or len(body) > limits.max_batch:
+            raise HttpError(400, f"A batch holds 1 to {limits.max_batch} operations")
+        return body, True
+    return [body], False
+
+
+def _checked(op: Any) -> tuple[str | None, dict[str, Any] | None, str | None, str | None]:
+    if not isinstance(op, dict):
+        raise HttpError(400, "Each operation is a JSON object")
+    query, variables, name = op.get("query"), op.get("variables"), op.get("operationName")
+    extensions = op.get("extensions") or {}
+    if query is not None and not isinstance(query, str):
+        raise HttpError(400, "`query` must be a string")
+    if variables is not None and not isinstance(variables, dict):
+        raise HttpError(400, "`variables` must be an object")
+    if name is not None and not isinstance(name, str):
+        raise HttpError(400, "`operationName` must be a string")
+    persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
+    sha = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
+    return query, variables, name, sha if isinstance(sha, str) else None
+
+
+class GraphQLHttp:
+    """The /graphql HTTP endpoint (WebSocket stays with strawberry's view)."""
+
+    def __init__(self, schema: strawberry.Schema, limits: HttpLimits) -> None:
+        self.schema = schema
+        self.limits = limits
+        self.persisted: PersistedQueries | None = None  # set when the runtime starts
+        self.make_context: Any = None  # (request) -> Context, set with the runtime
+
+    async def handle(self, request: Request) -> Response:
+        if request.method == "GET" and self._wants_ide(request):
+            return HTMLResponse(get_graphql_ide_html("graphiql"))
+        try:
+            media = response_type(request.headers.get("accept"))
+            operations, batch = await operations_of(request, self.limits)
+            results = [await self._one(request, op, media) for op in operations]
+        except HttpError as exc:
+            return _error_response(exc, "application/json")
+        if batch:
+            return _json([r[1] for r in results], 200, media)
+        status, body = results[0]
+        return _json(body, status, media)
+
+    def _wants_ide(self, request: Request) -> bool:
+        accept = request.headers.get("accept", "")
+        return self.limits.graphiql and "query" not in request.query_params and "text/html" in accept
+
+    async def _one(self, request: Request, op: Any, media: str) -> tuple[int, dict[str, Any]]:
+        query, variables, name, sha = _checked(op)
+        try:
+            assert self.persisted is not None
+            document = await self.persisted.resolve(query, sha)
+        except PersistedQueryError as exc:
+            status = 400 if exc.code == "BAD_REQUEST" else 200
+            return status, {"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}
+        if not document:
+            raise HttpError(400, "No `query` in the request")
+        try:
+            kind = operation_type(document, name, self.limits.max_tokens)
+        except DocumentError as exc:
+            return 400, {"errors": [{"message": str(exc), "extensions": {"code": "GRAPHQL_PARSE_FAILED"}}]}
+        if request.method == "GET" and kind is not OperationType.QUERY:
+            raise HttpError(405, "Only queries may be sent with GET; POST mutations",
+                            "METHOD_NOT_ALLOWED", {"Allow": "POST"})
+        request.scope["passerelle.operation"] = name or "anonymous"
+        started = time.perf_counter()
+        try:
+            return await self._execute(request, document, variables, name, media)
+        finally:
+            OPERATIONS.labels(name or "anonymous", kind.value).observe(time.perf_counter() - started)
+
+    async def _execute(self, request: Request, document: str, variables: dict[str, Any] | None,
+                       name: str | None, media: str) -> tuple[int, dict[str, Any]]:
+        result = await self.schema.execute(
+            document, variable_values=variables, context_value=self.make_context(request),
+            operation_name=name,
+        )
+        body: dict[str, Any] = {}
+        if result.errors:
+            body["errors"] = [self._format(e) for e in result.errors]
+        if result.data is None and result.errors and all(not e.path for e in result.errors):
+            # Refused before execution (validation, limits): no `data` at all.
+            return (422 if media == NEW_TYPE else 200), body
+        body["data"] = result.data
+        if result.extensions:
+            body["extensions"] = result.extensions
+        return 200, body
+
+    def _format(self, error: GraphQLError) -> dict[str, Any]:
+        formatted: dict[str, Any] = dict(error.formatted)
+        if not self.limits.suggestions:
+            formatted["message"] = SUGGESTION.sub("", formatted["message"])
+        return formatted
+
+
+def _json(body: Any, status: int, media: str) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type=media)
+
+
+def _error_response(exc: HttpError, media: str) -> Response:
+    body = {"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}
+    return Response(orjson.dumps(body), status_code=exc.status, media_type=media,
+                    headers=exc.headers)

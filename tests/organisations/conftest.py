@@ -1,0 +1,65 @@
+"""Fixtures of the organisations tests: aggregates given in a known state, and
+the real write side (eventsourcing on PostgreSQL) with a projector beside it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+
+from domain.organisations.aggregates import Corporate, Startup
+from domain.organisations.service import OrganisationService
+from infra.eventstore import WriteSide, open_write_side
+from projections.access import AccessProjection
+from projections.engine import Projector
+from projections.organisations import OrganisationsProjection
+from tests.organisations.builders import META
+
+
+@pytest.fixture
+def startup() -> Startup:
+    """Given a registered startup whose admin is alice (its events already saved)."""
+    registered = Startup(
+        name="Batterix", siren="732829320", description="Sodium-ion batteries",
+        website=None, city="Grenoble", founded_year=2018, sectors=["Energy"],
+        technologies=["Battery"], admin_user_id="alice", admin_contact="pii:v1:alice",
+        meta=META,
+    )
+    registered.collect_events()
+    return registered
+
+
+@pytest.fixture
+def corporate() -> Corporate:
+    """Given a registered corporate whose admin is carol (its events already saved)."""
+    registered = Corporate(
+        name="Energeia", siren="552100554", description="Electricity",
+        website=None, sector="Energy", admin_user_id="carol", admin_contact="pii:v1:carol",
+        meta=META,
+    )
+    registered.collect_events()
+    return registered
+
+
+@pytest.fixture
+def write_side(database_url: str) -> Iterator[WriteSide]:
+    """The ledger application and its ports on this test's database."""
+    write = open_write_side(database_url, pool_size=12)
+    yield write
+    write.close()
+
+
+@pytest.fixture
+def service(write_side: WriteSide) -> OrganisationService:
+    return OrganisationService(write_side.ledger, write_side.memberships, write_side.vault)
+
+
+@pytest.fixture
+async def projector(database_url: str) -> AsyncIterator[Projector]:
+    """Brings the read models (memberships included) up to date: `await projector.catch_up()`."""
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
+    projector = Projector(pool, [AccessProjection(), OrganisationsProjection()])
+    await projector.ensure_tracking()
+    yield projector
+    await pool.close()
