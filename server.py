@@ -219,5 +219,47 @@ def token(role: str, sub: str, orgs: tuple[str, ...], ttl: int) -> None:
     click.echo(issue_token(load_settings(), sub=sub, role=role, orgs=orgs, ttl_seconds=ttl))
 
 
+@cli.group("projections")
+def projections_cli() -> None:
+    """Inspect and rebuild read models."""
+
+
+@projections_cli.command("status")
+def projections_status() -> None:
+    """Each projection's position and lag behind the ledger head."""
+    from projections.rebuild import status
+
+    settings = load_settings()
+    database_url, keeper = resolve_database_url(settings)
+    with keeper:
+        head, rows = asyncio.run(status(database_url))
+    click.echo(f"ledger head: {head}")
+    for name, (position, updated) in rows.items():
+        click.echo(f"{name:<24} position {position:>10}  lag {head - position:>8}  {updated}")
+
+
+@projections_cli.command("rebuild")
+@click.argument("name")
+def projections_rebuild(name: str) -> None:
+    """Blue/green rebuild of one projection from position 0, then an atomic switch."""
+    from tqdm import tqdm
+
+    from projections.rebuild import rebuild
+
+    chosen = [p for p in projections(all_slices()) if p.name == name]
+    if not chosen:
+        names = ", ".join(p.name for p in projections(all_slices()))
+        raise click.BadParameter(f"no projection {name!r}; known: {names}")
+    settings = load_settings()
+    database_url, keeper = resolve_database_url(settings)
+    with keeper, tqdm(unit=" entries", desc=name) as bar:
+        def progress(position: int, head: int) -> None:
+            bar.total = head
+            bar.update(position - bar.n)
+
+        position = asyncio.run(rebuild(database_url, chosen[0], progress))
+    click.echo(f"{name} rebuilt and switched at position {position}")
+
+
 if __name__ == "__main__":
     cli()

@@ -24,11 +24,13 @@ class Projector:
     """Applies ledger batches to a set of projections."""
 
     def __init__(
-        self, pool: asyncpg.Pool, projections: Sequence[Projection], batch_size: int = 500
+        self, pool: asyncpg.Pool, projections: Sequence[Projection], batch_size: int = 500,
+        *, notify: bool = True,
     ) -> None:
         self.pool = pool
         self.projections = list(projections)
         self.batch_size = batch_size
+        self.notify = notify  # off for private rebuilds: their positions mean nothing to waiters
         self.names = [p.name for p in self.projections]
 
     async def ensure_tracking(self) -> None:
@@ -72,7 +74,8 @@ class Projector:
             "UPDATE projection_tracking SET position = $2, updated_at = now()"
             " WHERE name = ANY($1::text[]) AND position < $2", self.names, last,
         )
-        await conn.execute("SELECT pg_notify($1, $2)", PROJECTED_CHANNEL, str(last))
+        if self.notify:
+            await conn.execute("SELECT pg_notify($1, $2)", PROJECTED_CHANNEL, str(last))
 
     async def catch_up(self) -> int:
         """Runs batches until the projections reach the ledger's head."""

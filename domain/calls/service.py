@@ -73,7 +73,6 @@ class CallService:
 
     def award_call(self, cmd: c.CallCommand, ctx: CommandContext) -> Recorded:
         """To the applications whose own streams say SELECTED for this call."""
-        self.visible_call(cmd.id, ctx, ("input", "id"))
         return self._change(cmd.id, cmd.expected_version, ctx,
                             lambda call, meta: call.award(self._selected(cmd.id), meta))
 

@@ -31,5 +31,4 @@ def proposing_party(
         return sorted(member_of & parties)[0]
     if actor.role is Role.AUDITOR or actor.integrator_orgs & parties:
         raise ForbiddenError(f"{actor.role.value} users may not propose case studies", field)
-    raise NotFoundError(f"No agreement with id {', '.join(sorted(map(str, parties)))}"
-                        if False else "No such agreement", field)
+    raise NotFoundError("No agreement with this id", field)

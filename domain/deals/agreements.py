@@ -150,3 +150,9 @@ class Agreement(Aggregate):
     def _terminated(self, reason: str, meta: Meta) -> None:
         self.status = TERMINATED
         self.reason = reason
+
+
+def require_in_force(agreement: Agreement, field: tuple[str, ...]) -> None:
+    """Orders and loans build on agreements in force only."""
+    if agreement.status != IN_FORCE:
+        raise RuleViolationError(f"The agreement is {agreement.status}, not IN_FORCE", field)

@@ -15,8 +15,6 @@ from domain.deals.terms import Terms
 from domain.validation import Command, IdempotencyKey, Name, ShortText, Text, Version
 
 Kind = Literal[KINDS]  # type: ignore[valid-type]
-Reason = Annotated[str, Field(min_length=1, max_length=2_000)]
-Reference = Annotated[ShortText, Field(pattern=r"^\S.*$")]
 Rate = Annotated[Decimal, Field(ge=0, le=100, max_digits=6, decimal_places=3)]
 
 
@@ -70,7 +68,7 @@ class IssueOrder(Command):
     corporate_id: UUID
     startup_id: UUID
     agreement_id: UUID | None = None
-    reference: Reference
+    reference: ShortText
     lines: Annotated[list[OrderLineInput], Field(min_length=1, max_length=100)]
     idempotency_key: IdempotencyKey | None = None
 

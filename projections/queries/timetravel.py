@@ -1,5 +1,6 @@
 """Entities as they stood at a moment or a version, folded from their own
-events with the projection's pure `evolve` (not read from the read model)."""
+events with the projection's pure `evolve` (not read from the read model),
+starting from the nearest read-side snapshot (projections/snapshots.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import asyncpg
 
 from projections.base import Evolve, Row
 from projections.entries import ENTRY_COLUMNS, entry_from_row
+from projections.snapshots import latest_snapshot
 
 
 async def fold_stream(
@@ -20,20 +22,22 @@ async def fold_stream(
     as_of: datetime | None = None,
     at_version: int | None = None,
 ) -> Row | None:
-    """The row `evolve` builds from the stream's entries up to the point asked."""
-    clauses, params = ["originator_id = $1"], [stream_id]
+    """The row `evolve` builds from the stream's entries up to the point asked
+    (None when the stream did not exist yet)."""
+    snapshot = await latest_snapshot(conn, stream_id, evolve, as_of, at_version)
+    after, row = snapshot if snapshot else (0, None)
+    clauses, params = ["originator_id = $1", "originator_version > $2"], [stream_id, after]
     if as_of is not None:
         params.append(as_of)
         clauses.append(f"occurred_at <= ${len(params)}")
     if at_version is not None:
         params.append(at_version)
         clauses.append(f"originator_version <= ${len(params)}")
-    rows = await conn.fetch(
+    records = await conn.fetch(
         f"SELECT {ENTRY_COLUMNS} FROM ledger_events WHERE {' AND '.join(clauses)}"
         " ORDER BY originator_version", *params,
     )
-    row: Row | None = None
-    for record in rows:
+    for record in records:
         row = evolve(row, entry_from_row(record))
     return row
 

@@ -1,0 +1,1 @@
+"""Audit: the right to erasure (crypto-shredding) and ledger checkpoints."""

@@ -1,0 +1,81 @@
+"""Agreement use cases: authorize, load, decide, save. Run off the event loop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from uuid import UUID
+
+from domain.actors import CommandContext
+from domain.deals import commands as c
+from domain.deals.access import organisations_of, require_party, require_seen
+from domain.deals.agreements import Agreement
+from domain.deals.applications import check_application, load_application
+from domain.ledger import Ledger, Recorded
+from domain.deals.lookup import require_exists
+from domain.organisations.aggregates import Corporate, Startup
+from domain.policy import require_member, require_signed_in
+from domain.ports import Memberships
+
+
+class AgreementService:
+    """Proposing, amending, signing, rejecting and terminating agreements."""
+
+    def __init__(self, ledger: Ledger, memberships: Memberships) -> None:
+        self.ledger = ledger
+        self.memberships = memberships
+
+    def propose(self, cmd: c.ProposeAgreement, ctx: CommandContext) -> Recorded:
+        """By a member of either party; with an application, the parties are its own."""
+        require_exists(self.ledger, Corporate, cmd.corporate_id, ("input", "corporateId"))
+        require_exists(self.ledger, Startup, cmd.startup_id, ("input", "startupId"))
+        parties = frozenset({cmd.corporate_id, cmd.startup_id})
+        require_signed_in(ctx.actor)
+        organisations = organisations_of(ctx.actor, self.memberships)
+        acting_for = require_party(ctx.actor, organisations, parties, "agreement")
+        if cmd.application_id is not None:
+            facts = load_application(self.ledger, cmd.application_id)
+            check_application(facts, organisations, cmd.corporate_id, cmd.startup_id)
+
+        def create() -> Recorded:
+            agreement = Agreement.propose(
+                cmd.kind, cmd.title, cmd.corporate_id, cmd.startup_id, cmd.application_id,
+                cmd.terms.canonical(), ctx.meta(acting_for))
+            return self.ledger.record(agreement, ctx, scope="proposeAgreement")
+
+        return self.ledger.create_once(ctx, "proposeAgreement", create)
+
+    def amend(self, cmd: c.AmendAgreement, ctx: CommandContext) -> Recorded:
+        terms = cmd.terms.canonical()
+        return self._change(cmd.id, cmd.expected_version, ctx,
+                            lambda a, meta: a.amend(terms, meta))
+
+    def sign(self, cmd: c.SignAgreement, ctx: CommandContext) -> Recorded:
+        """For the named party, by one of its members."""
+        agreement = self.ledger.load(Agreement, cmd.id)
+        require_seen(ctx.actor, self.memberships, agreement.parties, "agreement")
+        require_member(ctx.actor, cmd.organisation_id, self.memberships,
+                       field=("input", "organisationId"))
+        user_id = ctx.actor.user_id or ""
+        meta = ctx.meta(cmd.organisation_id)
+        return self.ledger.change(
+            Agreement, cmd.id, None,
+            lambda a: a.sign(cmd.organisation_id, user_id, cmd.revision, meta), ctx)
+
+    def reject(self, cmd: c.EntityCommand, ctx: CommandContext) -> Recorded:
+        return self._change(cmd.id, cmd.expected_version, ctx,
+                            lambda a, meta: a.reject(cmd.reason, meta))
+
+    def terminate(self, cmd: c.ReasonedCommand, ctx: CommandContext) -> Recorded:
+        return self._change(cmd.id, cmd.expected_version, ctx,
+                            lambda a, meta: a.terminate(cmd.reason, meta))
+
+    def _change(
+        self, agreement_id: UUID, expected_version: int | None, ctx: CommandContext,
+        decide: Callable[[Agreement, dict[str, str | None]], None],
+    ) -> Recorded:
+        """NOT_FOUND for outsiders, FORBIDDEN for operators and auditors."""
+        agreement = self.ledger.load(Agreement, agreement_id)
+        organisations = require_seen(ctx.actor, self.memberships, agreement.parties, "agreement")
+        meta = ctx.meta(require_party(ctx.actor, organisations, agreement.parties, "agreement"))
+        return self.ledger.change(Agreement, agreement_id, expected_version,
+                                  lambda a: decide(a, meta), ctx)
