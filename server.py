@@ -35,6 +35,7 @@ from schema.auth import AuthMiddleware
 from schema.context import Services, context_for
 from schema.http import GraphQLHttp, HttpLimits
 from schema.observability import RequestLogMiddleware
+from schema.ratelimit import RateLimiter, RateLimitMiddleware
 from schema.persisted import PersistedQueries
 from wiring import Slice
 from wiring.slices import all_slices
@@ -107,6 +108,7 @@ def create_app(
     schema = schema_for(slices, settings)
     graphql = PasserelleGraphQL(schema, services=None)  # type: ignore[arg-type]
     http = GraphQLHttp(schema, http_limits(settings))
+    limiter = RateLimiter(settings.rate_limit_per_token, settings.rate_limit_per_ip)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -116,6 +118,7 @@ def create_app(
             graphql.services = services
             http.persisted = PersistedQueries(runtime.pool, allow_list_only=settings.persisted_only)
             http.make_context = lambda request: context_for(services, request)
+            limiter.pool = runtime.pool
             app.state.runtime = runtime
             yield
 
@@ -141,7 +144,8 @@ def create_app(
                 WebSocketRoute("/graphql", graphql), Route("/healthz", healthz),
                 Route("/readyz", readyz), Route("/metrics", metrics)],
         middleware=[*([Middleware(RequestLogMiddleware)] if settings.access_log else []),
-                    Middleware(AuthMiddleware, settings=settings)],
+                    Middleware(AuthMiddleware, settings=settings),
+                    Middleware(RateLimitMiddleware, limiter=limiter)],
         lifespan=lifespan,
     )
 

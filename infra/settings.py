@@ -111,6 +111,14 @@ class Settings(BaseSettings):
             "Introspection and field suggestions. Unset: on in development, off in production."
         ),
     )
+    rate_limit_per_token: int = Field(
+        default=1200, ge=0,
+        description="Requests per minute per signed-in user, across instances (0: unlimited).",
+    )
+    rate_limit_per_ip: int = Field(
+        default=600, ge=0,
+        description="Requests per minute per client IP without a token (0: unlimited).",
+    )
     ready_max_lag: int = Field(
         default=1000, ge=0,
         description="/readyz fails while the slowest projection is more entries behind than this.",

@@ -24,6 +24,7 @@ from schema.persisted import PersistedQueries, PersistedQueryError
 
 NEW_TYPE = "application/graphql-response+json"
 LEGACY_TYPE = "application/json"
+MASKED = "Unexpected error."
 SUGGESTION = re.compile(r" Did you mean .*\?$")
 
 
@@ -175,7 +176,8 @@ class GraphQLHttp:
         )
         body: dict[str, Any] = {}
         if result.errors:
-            body["errors"] = [self._format(e) for e in result.errors]
+            correlation = request.scope.get("passerelle.correlation_id")
+            body["errors"] = [self._format(e, correlation) for e in result.errors]
         if result.data is None and result.errors and all(not e.path for e in result.errors):
             # Refused before execution (validation, limits): no `data` at all.
             return (422 if media == NEW_TYPE else 200), body
@@ -184,9 +186,12 @@ class GraphQLHttp:
             body["extensions"] = result.extensions
         return 200, body
 
-    def _format(self, error: GraphQLError) -> dict[str, Any]:
+    def _format(self, error: GraphQLError, correlation: str | None) -> dict[str, Any]:
         formatted: dict[str, Any] = dict(error.formatted)
-        if not self.limits.suggestions:
+        if formatted["message"] == MASKED:
+            # The traceback went to the log under this id; the client gets only the id.
+            formatted["extensions"] = {"code": "INTERNAL_SERVER_ERROR", "correlationId": correlation}
+        elif not self.limits.suggestions:
             formatted["message"] = SUGGESTION.sub("", formatted["message"])
         return formatted
 

@@ -59,7 +59,9 @@ def settings(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     for name in list(os.environ):
         if name.upper().startswith("PASSERELLE_") or name.upper() == "DATABASE_URL":
             monkeypatch.delenv(name)
-    return Settings(database_url=database_url, jwt_secret=TEST_JWT_SECRET, data_dir=tmp_path)
+    # Rate limits off: tests send bursts from one client; tests of the limits set their own.
+    return Settings(database_url=database_url, jwt_secret=TEST_JWT_SECRET, data_dir=tmp_path,
+                    rate_limit_per_token=0, rate_limit_per_ip=0, access_log=False)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ class PublishResource(Command):
     kind: ResourceKind
     title: Name
     body: Text
-    tags: Tags = []
+    tags: Tags = Field(default_factory=list)
     idempotency_key: IdempotencyKey | None = None
 
 

@@ -6,9 +6,9 @@ from uuid import UUID
 
 from domain.actors import Actor, CommandContext, Role
 from domain.content import commands as c
+from domain.content.aggregates import CaseStudy, Event, Resource
 from domain.content.agreements import FIELD as AGREEMENT_FIELD
 from domain.content.agreements import read_agreement
-from domain.content.aggregates import CaseStudy, Event, Resource
 from domain.content.policy import can_see_case_study, proposing_party
 from domain.errors import NotFoundError, RuleViolationError
 from domain.ledger import Ledger, Recorded

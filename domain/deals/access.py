@@ -6,8 +6,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from domain.actors import Actor, Role
-from domain.errors import ForbiddenError, NotFoundError
-from domain.policy import require_signed_in, viewer_organisations
+from domain.errors import ForbiddenError
+from domain.policy import viewer_organisations
 from domain.ports import Memberships
 
 ACTING_ROLES = (Role.STARTUP, Role.CORPORATE)
@@ -30,19 +30,6 @@ def may_see(
     if actor.role is Role.OPERATOR:
         return operators
     return bool(organisations & parties)
-
-
-def require_seen(
-    actor: Actor, memberships: Memberships, parties: frozenset[UUID], what: str, *,
-    operators: bool = True, field: tuple[str, ...] = (),
-) -> frozenset[UUID]:
-    """NOT_FOUND for whoever may not even see it, so confidential deals do not
-    reveal that they exist. Returns the actor's organisations."""
-    require_signed_in(actor)
-    organisations = organisations_of(actor, memberships)
-    if not may_see(actor, organisations, parties, operators=operators):
-        raise NotFoundError(f"No such {what}", field)
-    return organisations
 
 
 def require_party(

@@ -7,11 +7,11 @@ from uuid import UUID
 
 from domain.actors import CommandContext
 from domain.deals import commands as c
-from domain.deals.access import organisations_of, require_party, require_seen
+from domain.deals.access import organisations_of, require_party
 from domain.deals.agreements import Agreement
 from domain.deals.applications import check_application, load_application
+from domain.deals.lookup import load_seen, require_exists
 from domain.ledger import Ledger, Recorded
-from domain.deals.lookup import require_exists
 from domain.organisations.aggregates import Corporate, Startup
 from domain.policy import require_member, require_signed_in
 from domain.ports import Memberships
@@ -51,8 +51,7 @@ class AgreementService:
 
     def sign(self, cmd: c.SignAgreement, ctx: CommandContext) -> Recorded:
         """For the named party, by one of its members."""
-        agreement = self.ledger.load(Agreement, cmd.id)
-        require_seen(ctx.actor, self.memberships, agreement.parties, "agreement")
+        self._load(cmd.id, ctx)
         require_member(ctx.actor, cmd.organisation_id, self.memberships,
                        field=("input", "organisationId"))
         user_id = ctx.actor.user_id or ""
@@ -74,8 +73,11 @@ class AgreementService:
         decide: Callable[[Agreement, dict[str, str | None]], None],
     ) -> Recorded:
         """NOT_FOUND for outsiders, FORBIDDEN for operators and auditors."""
-        agreement = self.ledger.load(Agreement, agreement_id)
-        organisations = require_seen(ctx.actor, self.memberships, agreement.parties, "agreement")
+        agreement, organisations = self._load(agreement_id, ctx)
         meta = ctx.meta(require_party(ctx.actor, organisations, agreement.parties, "agreement"))
         return self.ledger.change(Agreement, agreement_id, expected_version,
                                   lambda a: decide(a, meta), ctx)
+
+    def _load(self, agreement_id: UUID, ctx: CommandContext) -> tuple[Agreement, frozenset[UUID]]:
+        return load_seen(self.ledger, self.memberships, ctx.actor, Agreement, agreement_id,
+                         lambda a: a.parties, "agreement")

@@ -8,10 +8,10 @@ from uuid import UUID
 
 from domain.actors import CommandContext, Role
 from domain.deals import commands as c
-from domain.deals.access import organisations_of, require_seen, require_side
+from domain.deals.access import organisations_of, require_side
 from domain.deals.agreements import Agreement, require_in_force
 from domain.deals.loans import Loan
-from domain.deals.lookup import require_exists, visible_agreement
+from domain.deals.lookup import load_seen, require_exists, visible_agreement
 from domain.errors import RuleViolationError
 from domain.ledger import Ledger, Recorded
 from domain.organisations.aggregates import Startup
@@ -60,8 +60,7 @@ class LoanService:
 
     def withdraw(self, cmd: c.EntityCommand, ctx: CommandContext) -> Recorded:
         """The borrower's members, before a decision."""
-        loan = self.ledger.load(Loan, cmd.id)
-        organisations = require_seen(ctx.actor, self.memberships, _borrower(loan), "loan")
+        loan, organisations = self._load(cmd.id, ctx)
         require_side(ctx.actor, organisations, UUID(loan.startup_id), "borrowing startup")
         meta = ctx.meta(UUID(loan.startup_id))
         return self.ledger.change(Loan, cmd.id, cmd.expected_version,
@@ -97,11 +96,15 @@ class LoanService:
     ) -> Recorded:
         """NOT_FOUND for outsiders (the corporate party included); FORBIDDEN
         for the borrower and auditors."""
-        loan = self.ledger.load(Loan, loan_id)
-        require_seen(ctx.actor, self.memberships, _borrower(loan), "loan")
+        self._load(loan_id, ctx)
         require_role(ctx.actor, Role.OPERATOR)
         meta = ctx.meta()
         return self.ledger.change(Loan, loan_id, version, lambda x: decide(x, meta), ctx)
+
+    def _load(self, loan_id: UUID, ctx: CommandContext) -> tuple[Loan, frozenset[UUID]]:
+        """Seen by the borrower's members, operators and auditors: not the corporate."""
+        return load_seen(self.ledger, self.memberships, ctx.actor, Loan, loan_id,
+                         _borrower, "loan")
 
 
 def _borrower(loan: Loan) -> frozenset[UUID]:

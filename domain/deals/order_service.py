@@ -8,9 +8,9 @@ from uuid import UUID
 
 from domain.actors import CommandContext
 from domain.deals import commands as c
-from domain.deals.access import organisations_of, require_seen, require_side
+from domain.deals.access import organisations_of, require_side
 from domain.deals.agreements import require_in_force
-from domain.deals.lookup import require_exists, visible_agreement
+from domain.deals.lookup import load_seen, require_exists, visible_agreement
 from domain.deals.orders import PurchaseOrder
 from domain.errors import RuleViolationError
 from domain.ledger import Ledger, Recorded
@@ -99,8 +99,8 @@ class OrderService:
         supplier: bool,
     ) -> Recorded:
         """NOT_FOUND for outsiders; FORBIDDEN for the other party, operators, auditors."""
-        order = self.ledger.load(PurchaseOrder, order_id)
-        organisations = require_seen(ctx.actor, self.memberships, order.parties, "order")
+        order, organisations = load_seen(self.ledger, self.memberships, ctx.actor, PurchaseOrder,
+                                         order_id, lambda o: o.parties, "order")
         side = UUID(order.startup_id if supplier else order.corporate_id)
         require_side(ctx.actor, organisations, side, "startup" if supplier else "corporate")
         meta = ctx.meta(side)

@@ -23,7 +23,7 @@ AMOUNT_FIELD = ("input", "amount")
 
 @dataclass(frozen=True)
 class Line:
-    """One order line: quantity × unit price."""
+    """One order line: quantity times unit price."""
 
     description: str
     quantity: int
@@ -35,7 +35,7 @@ class Line:
 
 
 def total_of(lines: list[Line]) -> Money:
-    """Σ quantity × unit price; all lines in the first line's currency."""
+    """Σ quantity times unit price; all lines in the first line's currency."""
     if not lines:
         raise InvalidError("An order has at least one line", ("input", "lines"))
     currency = lines[0].unit_price.currency

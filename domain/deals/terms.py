@@ -25,7 +25,7 @@ class Terms(Command):
     """One revision's clauses, as the API sends them (AgreementTermsInput)."""
 
     scope: Text
-    success_criteria: Annotated[list[ShortText], Field(max_length=30)] = []
+    success_criteria: Annotated[list[ShortText], Field(max_length=30)] = Field(default_factory=list)
     foreground_ip_owner: IpOwner
     licence: Text | None = None
     confidentiality_months: Months

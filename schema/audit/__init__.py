@@ -1,0 +1,1 @@
+"""GraphQL for the audit slice: forgetPerson."""

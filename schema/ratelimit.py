@@ -1,0 +1,81 @@
+"""Per-token and per-IP request rate limits, shared by every instance through
+PostgreSQL (a fixed window per bucket in an UNLOGGED table), answered with 429
+and Retry-After."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import asyncpg
+import orjson
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+HIT = """
+INSERT INTO rate_limits AS r (bucket, window_start, hits) VALUES ($1, $2, 1)
+ON CONFLICT (bucket) DO UPDATE SET
+    hits = CASE WHEN r.window_start = EXCLUDED.window_start THEN r.hits + 1 ELSE 1 END,
+    window_start = EXCLUDED.window_start
+RETURNING hits"""
+
+
+class RateLimiter:
+    """Counts requests per bucket and window; `pool` is set once the runtime runs."""
+
+    def __init__(self, per_token: int, per_ip: int, window_seconds: int = 60) -> None:
+        self.per_token = per_token
+        self.per_ip = per_ip
+        self.window = window_seconds
+        self.pool: asyncpg.Pool | None = None
+
+    def bucket(self, scope: Scope) -> tuple[str, int]:
+        actor: Any = scope.get("passerelle.actor")
+        if actor is not None and actor.user_id:
+            return f"user:{actor.user_id}", self.per_token
+        client = scope.get("client") or ("unknown", 0)
+        return f"ip:{client[0]}", self.per_ip
+
+    async def retry_after(self, scope: Scope) -> int | None:
+        """None when the request may go on, else the seconds to wait."""
+        bucket, limit = self.bucket(scope)
+        if limit <= 0 or self.pool is None:
+            return None
+        now = time.time()
+        start = math.floor(now / self.window) * self.window
+        hits = await self.pool.fetchval(HIT, bucket, _ts(start))
+        if hits <= limit:
+            return None
+        return max(1, math.ceil(start + self.window - now))
+
+
+def _ts(epoch: float) -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+class RateLimitMiddleware:
+    """Runs after authentication (it needs the actor), on /graphql HTTP requests."""
+
+    def __init__(self, app: ASGIApp, limiter: RateLimiter) -> None:
+        self.app = app
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("path") == "/graphql":
+            wait = await self.limiter.retry_after(scope)
+            if wait is not None:
+                await _too_many(send, wait)
+                return
+        await self.app(scope, receive, send)
+
+
+async def _too_many(send: Send, wait: int) -> None:
+    body = orjson.dumps({"errors": [{
+        "message": f"Too many requests: retry in {wait} s",
+        "extensions": {"code": "RATE_LIMITED", "retryAfter": wait}}]})
+    await send({"type": "http.response.start", "status": 429, "headers": [
+        (b"content-type", b"application/json"), (b"retry-after", str(wait).encode()),
+        (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
