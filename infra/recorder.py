@@ -16,7 +16,8 @@ from domain.errors import ConflictError, DuplicateClaimError, DuplicateIdempoten
 
 APPEND = "SELECT p FROM ledger_append(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[]) AS p"
 CLAIM = "INSERT INTO unique_claims (kind, value, stream_id) VALUES (%s, %s, %s)"
-REMEMBER = "INSERT INTO idempotency_keys (scope, key, stream_id, position) VALUES (%s, %s, %s, %s)"
+REMEMBER = "INSERT INTO idempotency_keys (scope, key, stream_id, position) VALUES (%s, %s, %s, 0)"
+SET_POSITION = "UPDATE idempotency_keys SET position = %s WHERE scope = %s AND key = %s"
 
 
 class LedgerRecorder(PostgresApplicationRecorder):
@@ -40,11 +41,15 @@ class LedgerRecorder(PostgresApplicationRecorder):
         )
         with self.datastore.get_connection() as conn, conn.transaction():
             with conn.cursor() as curs:
+                # The key first: a concurrent retry waits on it, then replays our
+                # result, instead of tripping over the claims we are about to make.
+                if idempotency is not None:
+                    _remember(curs, idempotency)
                 for kind, value, stream_id in claims:
                     _claim(curs, kind, value, stream_id)
                 positions = _append(curs, columns)
                 if idempotency is not None:
-                    _remember(curs, idempotency, positions[-1])
+                    curs.execute(SET_POSITION, (positions[-1], *idempotency[:2]), prepare=True)
         return positions
 
 
@@ -64,9 +69,10 @@ def _append(curs: psycopg.Cursor[Any], columns: tuple[list[Any], ...]) -> list[i
     return [row["p"] for row in curs.fetchall()]
 
 
-def _remember(curs: psycopg.Cursor[Any], idem: tuple[str, str, UUID], position: int) -> None:
+def _remember(curs: psycopg.Cursor[Any], idem: tuple[str, str, UUID]) -> None:
     scope, key, stream_id = idem
     try:
-        curs.execute(REMEMBER, (scope, key, stream_id, position), prepare=True)
+        with curs.connection.transaction():
+            curs.execute(REMEMBER, (scope, key, stream_id), prepare=True)
     except psycopg.errors.UniqueViolation:
         raise DuplicateIdempotencyKeyError(key) from None

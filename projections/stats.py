@@ -151,9 +151,10 @@ async def fold_entry(batch: StatsBatch, entry: Entry) -> None:
         agreement = await batch.update("agreements", (entry.stream_id,),
                                        lambda r: evolve_agreement(r, entry))
     fact = PAIR_FACTS.get(entry.type)
-    if fact is None or (fact == "in_force" and agreement is None):
+    parties = agreement if fact == "in_force" else entry.data
+    if fact is None or parties is None:
         return
-    key = pair_of(agreement if fact == "in_force" else entry.data)  # type: ignore[arg-type]
+    key = pair_of(parties)
     await batch.update("pairs", key, lambda r: evolve_pair(r, key, fact, entry.occurred_at))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 from uuid import UUID
@@ -49,6 +50,26 @@ class Currency(Enum):
     USD = "USD"
     GBP = "GBP"
     CHF = "CHF"
+
+
+@strawberry.type
+class Money:
+    """A decimal amount and a currency, never a float (shared by every slice)."""
+
+    amount: Decimal
+    currency: Currency
+
+    @classmethod
+    def from_columns(cls, amount: Any, currency: Any) -> Money | None:
+        if amount is None:
+            return None
+        return cls(amount=Decimal(amount), currency=Currency(currency))
+
+
+@strawberry.input
+class MoneyInput:
+    amount: Decimal
+    currency: Currency = Currency.EUR
 
 
 @strawberry.type

@@ -1,0 +1,256 @@
+"""Audit bundles: one stream's entries with their stored bytes and hashes, the
+whole-ledger links from that stream's first entry to the head, checked offline
+with no database (docs/audit.md, "Checking a bundle"; hashes: infra/chain.py).
+
+Writing a bundle takes rows already read (infra/audit_cli.py reads them);
+checking one takes only the parsed JSON."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from infra import pii
+from infra.chain import EPOCH, StoredEntry, ledger_hash, micros, stream_hash
+from projections.entries import decode_state
+
+FORMAT = "passerelle.audit-bundle/1"
+
+
+@dataclass(frozen=True)
+class Link:
+    """One whole-ledger entry as the chain across the ledger sees it."""
+
+    position: int
+    hash: bytes
+    ledger_hash: bytes
+
+
+@dataclass(frozen=True)
+class Exported:
+    """A stream entry as stored, with the ledgerHash of the entry before it."""
+
+    stored: StoredEntry
+    event_type: str
+    previous_ledger_hash: bytes | None
+
+
+def _hex(value: bytes | None) -> str | None:
+    return value.hex() if value is not None else None
+
+
+def _entry_json(e: Exported, keys: Mapping[str, bytes], reveal: bool) -> dict[str, Any]:
+    s = e.stored
+    data = decode_state(s.state)
+    meta = data.pop("meta", None) or {}
+    return {
+        "position": s.position, "version": s.version, "eventType": e.event_type,
+        "topic": s.topic, "occurredAt": s.occurred_at.isoformat(),
+        "occurredAtMicros": micros(s.occurred_at),
+        "state": base64.b64encode(s.state).decode(), "hash": s.hash.hex(),
+        "previousHash": _hex(s.previous_hash), "ledgerHash": s.ledger_hash.hex(),
+        "previousLedgerHash": _hex(e.previous_ledger_hash),
+        "meta": meta, "payload": pii.reveal(data, keys if reveal else {}),
+    }
+
+
+def build_bundle(
+    stream_id: UUID, stream_type: str, entries: Sequence[Exported], head: Link,
+    path_start: bytes | None, path: Iterable[Link], keys: Mapping[str, bytes],
+    *, exported_at: datetime, reveal: bool = True,
+) -> dict[str, Any]:
+    """The bundle as JSON-ready data. Sealed personal data stays sealed in
+    `state` (the hashed bytes); `payload` shows it opened with `keys`, or null
+    for a forgotten person (or for everyone when `reveal` is False)."""
+    links = [[link.position, link.hash.hex(), link.ledger_hash.hex()] for link in path]
+    return {
+        "format": FORMAT, "exportedAt": exported_at.isoformat(),
+        "streamId": str(stream_id), "streamType": stream_type,
+        "head": {"position": head.position, "ledgerHash": head.ledger_hash.hex()},
+        "entries": [_entry_json(e, keys, reveal) for e in entries],
+        "ledgerPath": None if path_start is None else {
+            "previousLedgerHash": path_start.hex(), "links": links},
+    }
+
+
+@dataclass(frozen=True)
+class Fault:
+    position: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"position {self.position}" if self.position is not None else "bundle"
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Report:
+    faults: list[Fault]
+    entries: int
+    links: int
+    head: Link | None
+
+    @property
+    def valid(self) -> bool:
+        return not self.faults
+
+    @property
+    def first_invalid_position(self) -> int | None:
+        return next((f.position for f in self.faults if f.position is not None), None)
+
+
+class BundleError(ValueError):
+    """The file is not a bundle this checker can read."""
+
+
+def _bytes(text: str | None, hexa: bool = True) -> bytes | None:
+    if text is None:
+        return None
+    return bytes.fromhex(text) if hexa else base64.b64decode(text, validate=True)
+
+
+def _stored(stream_id: UUID, raw: dict[str, Any]) -> tuple[Exported, list[Fault]]:
+    at = EPOCH + timedelta(microseconds=int(raw["occurredAtMicros"]))
+    faults = []
+    if datetime.fromisoformat(raw["occurredAt"]) != at:
+        faults.append(Fault(raw["position"], "occurredAt and occurredAtMicros disagree"))
+    stored = StoredEntry(
+        int(raw["position"]), stream_id, int(raw["version"]), at, raw["topic"],
+        _bytes(raw["state"], hexa=False) or b"", _bytes(raw["hash"]) or b"",
+        _bytes(raw["previousHash"]), _bytes(raw["ledgerHash"]) or b"",
+    )
+    return Exported(stored, raw.get("eventType", ""), _bytes(raw["previousLedgerHash"])), faults
+
+
+def _parse(bundle: Any) -> tuple[list[tuple[Exported, dict[str, Any]]], list[Fault]]:
+    if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
+        raise BundleError(f"not a {FORMAT} bundle")
+    try:
+        stream_id = UUID(bundle["streamId"])
+        parsed, faults = [], []
+        for raw in bundle["entries"]:
+            entry, entry_faults = _stored(stream_id, raw)
+            parsed.append((entry, raw))
+            faults += entry_faults
+    except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+        raise BundleError(f"malformed bundle: {exc!r}") from None
+    return parsed, faults
+
+
+def _matches(stored: Any, shown: Any) -> bool:
+    """`payload` must say what `state` says; sealed values may read as data or null."""
+    if pii.is_sealed(stored):
+        return shown is None or isinstance(shown, dict)
+    if isinstance(stored, dict):
+        return (isinstance(shown, dict) and stored.keys() == shown.keys()
+                and all(_matches(v, shown[k]) for k, v in stored.items()))
+    if isinstance(stored, list):
+        return (isinstance(shown, list) and len(stored) == len(shown)
+                and all(_matches(a, b) for a, b in zip(stored, shown, strict=True)))
+    return bool(stored == shown)
+
+
+def _entry_faults(e: Exported, raw: dict[str, Any], version: int,
+                  prev: bytes | None, prev_position: int) -> list[Fault]:
+    s, out = e.stored, []
+    if s.version != version:
+        out.append(f"expected version {version}, found {s.version}: an entry is missing or moved")
+    if s.position <= prev_position:
+        out.append("positions do not increase with versions: entries were reordered")
+    if s.previous_hash != prev:
+        out.append("previousHash does not match the hash of the stream's previous entry")
+    if stream_hash(s.previous_hash, s) != s.hash:
+        out.append("hash does not match the entry's stored bytes")
+    if ledger_hash(e.previous_ledger_hash, s.position, s.hash) != s.ledger_hash:
+        out.append("ledgerHash does not chain from previousLedgerHash and this hash")
+    data = decode_state(s.state)
+    if not _matches({"meta": data.pop("meta", None) or {}, "payload": data},
+                    {"meta": raw.get("meta"), "payload": raw.get("payload")}):
+        out.append("payload or meta does not match the entry's stored bytes")
+    return [Fault(s.position, m) for m in out]
+
+
+def _stream_faults(parsed: list[tuple[Exported, dict[str, Any]]]) -> list[Fault]:
+    faults: list[Fault] = []
+    prev: bytes | None = None
+    prev_position = 0
+    for version, (e, raw) in enumerate(parsed, start=1):
+        faults += _entry_faults(e, raw, version, prev, prev_position)
+        prev, prev_position = e.stored.hash, e.stored.position
+    return faults
+
+
+def _links(bundle: dict[str, Any]) -> tuple[bytes, list[Link]]:
+    path = bundle["ledgerPath"]
+    links = [Link(int(p), bytes.fromhex(h), bytes.fromhex(lh)) for p, h, lh in path["links"]]
+    return bytes.fromhex(path["previousLedgerHash"]), links
+
+
+def _path_faults(start: bytes, links: list[Link], head: Link) -> list[Fault]:
+    """Each link must chain from the one before it, with no missing position."""
+    faults, prev = [], start
+    expected = links[0].position if links else head.position + 1
+    for link in links:
+        if link.position != expected:
+            faults.append(Fault(expected, f"position {expected} is missing from the ledger"))
+        elif ledger_hash(prev, link.position, link.hash) != link.ledger_hash:
+            faults.append(Fault(link.position, "ledgerHash does not chain from the previous entry"))
+        prev, expected = link.ledger_hash, link.position + 1
+    last = links[-1] if links else None
+    if last is None or (last.position, last.ledger_hash) != (head.position, head.ledger_hash):
+        faults.append(Fault(head.position, "the ledger path does not end at the exported head"))
+    return faults
+
+
+def _tie_faults(parsed: list[tuple[Exported, dict[str, Any]]], start: bytes,
+                links: list[Link]) -> list[Fault]:
+    """The stream's entries must be the path's links at their positions."""
+    by_position = {link.position: link for link in links}
+    faults = []
+    for e, _ in parsed:
+        s = e.stored
+        link, before = by_position.get(s.position), by_position.get(s.position - 1)
+        prev_lh = before.ledger_hash if before else (start if links and
+                                                     s.position == links[0].position else None)
+        if link is None or (link.hash, link.ledger_hash) != (s.hash, s.ledger_hash):
+            faults.append(Fault(s.position, "the entry is not the ledger path's entry there"))
+        elif prev_lh != e.previous_ledger_hash:
+            faults.append(Fault(s.position, "previousLedgerHash is not the path's previous link"))
+    return faults
+
+
+def _checkpoint_faults(start: bytes, links: list[Link],
+                       checkpoints: Sequence[tuple[int, bytes]]) -> list[Fault]:
+    known = {link.position: link.ledger_hash for link in links}
+    if links:
+        known[links[0].position - 1] = start
+    faults = []
+    for position, expected in checkpoints:
+        if position not in known:
+            faults.append(Fault(position, "checkpoint not covered by the ledger path"))
+        elif known[position] != expected:
+            faults.append(Fault(position, "ledgerHash differs from the checkpoint: rewritten"))
+    return faults
+
+
+def check_bundle(bundle: Any, checkpoints: Sequence[tuple[int, bytes]] = ()) -> Report:
+    """Every fault found, by position; raises BundleError when unreadable."""
+    parsed, faults = _parse(bundle)
+    faults += _stream_faults(parsed)
+    try:
+        head = Link(int(bundle["head"]["position"]), b"",
+                    bytes.fromhex(bundle["head"]["ledgerHash"]))
+        start, links = _links(bundle) if bundle.get("ledgerPath") else (b"", [])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BundleError(f"malformed head or ledgerPath: {exc!r}") from None
+    if bundle.get("ledgerPath"):
+        faults += _path_faults(start, links, head)
+        faults += _tie_faults(parsed, start, links)
+    faults += _checkpoint_faults(start, links, checkpoints)
+    faults.sort(key=lambda f: (f.position is None, f.position or 0))
+    return Report(faults, len(parsed), len(links), head)

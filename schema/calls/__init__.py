@@ -1,0 +1,1 @@
+"""GraphQL for calls for projects and applications."""

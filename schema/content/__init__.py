@@ -1,0 +1,1 @@
+"""GraphQL for open content (resources, case studies, platform events) and the key figures."""

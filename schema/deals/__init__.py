@@ -1,0 +1,1 @@
+"""GraphQL for deals: agreements, purchase orders, scale-up loans."""
