@@ -95,7 +95,7 @@ def http_limits(settings: Settings) -> HttpLimits:
     return HttpLimits(
         max_body_bytes=settings.max_body_bytes, max_batch=settings.max_batch,
         suggestions=settings.introspection_enabled, graphiql=settings.env != "production",
-        max_tokens=settings.max_tokens,
+        max_tokens=settings.max_tokens, response_cache=settings.response_cache,
     )
 
 
@@ -119,6 +119,7 @@ def create_app(
             http.persisted = PersistedQueries(runtime.pool, allow_list_only=settings.persisted_only)
             http.make_context = lambda request: context_for(services, request)
             limiter.pool = runtime.pool
+            http.pool = runtime.pool
             app.state.runtime = runtime
             yield
 

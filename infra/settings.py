@@ -111,6 +111,10 @@ class Settings(BaseSettings):
             "Introspection and field suggestions. Unset: on in development, off in production."
         ),
     )
+    response_cache: bool = Field(
+        default=True,
+        description="Cache query answers until the projections move (exact invalidation).",
+    )
     rate_limit_per_token: int = Field(
         default=1200, ge=0,
         description="Requests per minute per signed-in user, across instances (0: unlimited).",

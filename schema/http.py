@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
 
 from infra.observability import OPERATIONS
+from schema.cache import ResponseCache
 from schema.documents import DocumentError, operation_type
 from schema.persisted import PersistedQueries, PersistedQueryError
 
@@ -44,6 +45,7 @@ class HttpLimits:
     suggestions: bool = True
     graphiql: bool = True
     max_tokens: int = 5000
+    response_cache: bool = True
 
 
 def response_type(accept: str | None) -> str:
@@ -124,6 +126,8 @@ class GraphQLHttp:
         self.schema = schema
         self.limits = limits
         self.persisted: PersistedQueries | None = None  # set when the runtime starts
+        self.pool: Any = None  # the read pool, set when the runtime starts
+        self.cache: ResponseCache | None = ResponseCache() if limits.response_cache else None
         self.make_context: Any = None  # (request) -> Context, set with the runtime
 
     async def handle(self, request: Request) -> Response:
@@ -164,9 +168,25 @@ class GraphQLHttp:
         request.scope["passerelle.operation"] = name or "anonymous"
         started = time.perf_counter()
         try:
+            if kind is OperationType.QUERY and self.cache is not None:
+                return await self._cached(request, document, variables, name, media)
             return await self._execute(request, document, variables, name, media)
         finally:
             OPERATIONS.labels(name or "anonymous", kind.value).observe(time.perf_counter() - started)
+
+    async def _cached(self, request: Request, document: str, variables: dict[str, Any] | None,
+                      name: str | None, media: str) -> tuple[int, dict[str, Any]]:
+        """Queries answer from the cache while the projected position is unchanged."""
+        assert self.cache is not None and self.pool is not None
+        key = self.cache.key(document, variables, name, request.scope.get("passerelle.actor"))
+        position = await self.cache.position(self.pool)
+        body = self.cache.get(key, position)
+        if body is not None:
+            return 200, body
+        status, body = await self._execute(request, document, variables, name, media)
+        if status == 200 and "errors" not in body:
+            self.cache.put(key, position, body)
+        return status, body
 
     async def _execute(self, request: Request, document: str, variables: dict[str, Any] | None,
                        name: str | None, media: str) -> tuple[int, dict[str, Any]]:
