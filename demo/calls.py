@@ -127,21 +127,22 @@ class Recorder:
 
 
 def register_more(rec: Recorder) -> None:
+    """The startups and corporates demo/organisations.py does not have."""
     orgs = rec.services["organisations"]
-    for i, (name, city, sector, tech, *_rest) in enumerate(MORE_STARTUPS):
+    for i, (name, city, sector, tech, _title, summary, _trl) in enumerate(MORE_STARTUPS):
         user = f"fondateur{len(SOLUTIONS) + i + 1}"
-        cmd = oc.RegisterStartup(name=name, siren=siren_for(61003007 + i * 7907), description=_rest[1],
-                                 city=city, sectors=[sector], technologies=[tech],
-                                 contact_name=f"Fondateur {name}", contact_email=f"{user}@example.fr")
+        startup = oc.RegisterStartup(name=name, siren=siren_for(61003007 + i * 7907), description=summary,
+                                     city=city, sectors=[sector], technologies=[tech],
+                                     contact_name=f"Fondateur {name}", contact_email=f"{user}@example.fr")
         ctx = CommandContext(Actor(user, Role.STARTUP), datetime.now(UTC), "demo-startups", idempotency_key=f"startup-x{i}")
-        sid = orgs.register_startup(cmd, ctx).stream_id
+        sid = orgs.register_startup(startup, ctx).stream_id
         rec.orgs.startups[name], rec.orgs.admins[sid] = sid, user
     for i, (name, desc, sector) in enumerate(MORE_CORPORATES):
         user = f"innovation{5 + i}"
-        cmd = oc.RegisterCorporate(name=name, siren=siren_for(44120441 + i * 104723), description=desc, sector=sector,
-                                   contact_name=f"Direction innovation {name}", contact_email=f"{user}@example.fr")
+        corporate = oc.RegisterCorporate(name=name, siren=siren_for(44120441 + i * 104723), description=desc, sector=sector,
+                                         contact_name=f"Direction innovation {name}", contact_email=f"{user}@example.fr")
         ctx = CommandContext(Actor(user, Role.CORPORATE), datetime.now(UTC), "demo-corporates", idempotency_key=f"corporate-x{i}")
-        cid = orgs.register_corporate(cmd, ctx).stream_id
+        cid = orgs.register_corporate(corporate, ctx).stream_id
         rec.orgs.corporates[name], rec.orgs.admins[cid] = cid, user
 
 
@@ -164,6 +165,7 @@ def publish_solutions(rec: Recorder) -> dict[str, UUID]:
 
 
 def run_call(rec: Recorder, plan: CallPlan, index: int, result: DemoCalls) -> None:
+    """Drafts the call, then takes it to its target status."""
     corp = rec.orgs.corporates[plan.corporate]
     draft = cc.DraftCall(
         corporate_id=corp, title=plan.title, challenge=plan.challenge, sectors=plan.sectors,
@@ -173,21 +175,23 @@ def run_call(rec: Recorder, plan: CallPlan, index: int, result: DemoCalls) -> No
     call_id = result.calls[plan.title] = rec.run("calls", "draft_call", draft, corp, f"call-{index}")
     if plan.target == "DRAFT":
         return
-    def step(method: str) -> None:
-        rec.run("calls", method, cc.CallCommand(id=call_id), corp)
-
-    step("publish_call")
-    for name in plan.applicants:
-        submit = cc.SubmitApplication(call_id=call_id, startup_id=rec.orgs.startups[name], solution_id=result.solutions[name],
-                                      pitch=f"{name} répond au défi « {plan.title} ».")
-        result.applications[(plan.title, name)] = rec.run("applications", "submit_application", submit, rec.orgs.startups[name], f"apply-{index}-{name}")
+    rec.run("calls", "publish_call", cc.CallCommand(id=call_id), corp)
+    apply_all(rec, plan, index, result)
     if plan.target == "CANCELLED":
         rec.run("calls", "cancel_call", cc.CallCommand(id=call_id, reason="Budget réaffecté"), corp)
     elif plan.target in ("CLOSED", "EVALUATING", "AWARDED"):
-        step("close_call")
+        rec.run("calls", "close_call", cc.CallCommand(id=call_id), corp)
         if plan.target != "CLOSED":
-            step("start_evaluation")
+            rec.run("calls", "start_evaluation", cc.CallCommand(id=call_id), corp)
             evaluate(rec, plan, corp, result)
+
+
+def apply_all(rec: Recorder, plan: CallPlan, index: int, result: DemoCalls) -> None:
+    for name in plan.applicants:
+        startup = rec.orgs.startups[name]
+        submit = cc.SubmitApplication(call_id=result.calls[plan.title], startup_id=startup, solution_id=result.solutions[name],
+                                      pitch=f"{name} répond au défi « {plan.title} ».")
+        result.applications[(plan.title, name)] = rec.run("applications", "submit_application", submit, startup, f"apply-{index}-{name}")
 
 
 def evaluate(rec: Recorder, plan: CallPlan, corp: UUID, result: DemoCalls) -> None:

@@ -5,7 +5,7 @@ have run, case studies of them."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -114,19 +114,21 @@ def _register(content: ContentService, event_id: UUID, orgs: Any, every: int) ->
                                    _ctx(actor, f"register-{event_id}-{org_id}", False))
 
 
-def agreement_ids(deals: Any) -> list[UUID]:
-    """The agreements the deals demo reports (a mapping or a list), if any."""
+def demo_agreements(deals: Any) -> list[tuple[str, UUID]]:
+    """(title, id) of the agreements the deals demo reports: a mapping of
+    titles to ids, or a list of ids."""
     found = getattr(deals, "agreements", None)
     if found is None and isinstance(deals, Mapping):
         found = deals.get("agreements")
-    values: Iterable[Any] = found.values() if isinstance(found, Mapping) else (found or [])
-    return [UUID(str(v)) for v in values]
+    if isinstance(found, Mapping):
+        return [(str(title), UUID(str(i))) for title, i in found.items()]
+    return [("Une collaboration", UUID(str(i))) for i in found or []]
 
 
 def _case_studies(content: ContentService, orgs: Any, deals: Any, result: DemoContent) -> None:
-    for i, agreement_id in enumerate(agreement_ids(deals)):
+    for i, (title, agreement_id) in enumerate(demo_agreements(deals)):
         try:
-            study = _case_study(content, orgs, agreement_id, both_consent=i % 2 == 0)
+            study = _case_study(content, orgs, title, agreement_id, both_consent=i % 2 == 0)
         except DomainError as exc:  # an agreement that has not run makes no story
             log.info("no demo case study for agreement %s: %s", agreement_id, exc.message)
             continue
@@ -134,7 +136,7 @@ def _case_studies(content: ContentService, orgs: Any, deals: Any, result: DemoCo
             result.case_studies.append(study)
 
 
-def _case_study(content: ContentService, orgs: Any, agreement_id: UUID,
+def _case_study(content: ContentService, orgs: Any, title: str, agreement_id: UUID,
                 both_consent: bool) -> UUID | None:
     agreement = read_agreement(content.ledger, agreement_id)
     if not agreement.has_run:
@@ -142,9 +144,9 @@ def _case_study(content: ContentService, orgs: Any, agreement_id: UUID,
     startup = Actor(orgs.admins[agreement.startup_id], Role.STARTUP)
     corporate = Actor(orgs.admins[agreement.corporate_id], Role.CORPORATE)
     cmd = c.ProposeCaseStudy(
-        agreement_id=agreement_id, title="Du pilote au déploiement",
-        summary="Une collaboration menée avec des critères de succès mesurables, d'un "
-                "pilote de quelques semaines jusqu'au déploiement industriel.")
+        agreement_id=agreement_id, title=f"Retour d'expérience : {title}"[:200],
+        summary="Une collaboration menée avec des critères de succès mesurables, de la "
+                "première rencontre sur la plateforme jusqu'au déploiement.")
     study = content.propose_case_study(cmd, _ctx(startup, f"case-{agreement_id}")).stream_id
     consents = [(startup, agreement.startup_id), (corporate, agreement.corporate_id)]
     for actor, org in consents[: 2 if both_consent else 1]:

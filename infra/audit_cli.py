@@ -8,7 +8,6 @@ import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TextIO
 from uuid import UUID
 
@@ -28,7 +27,8 @@ STREAM_SQL = (
     " ON p.notification_id = e.notification_id - 1"
     " WHERE e.originator_id = %s ORDER BY e.originator_version"
 )
-HEAD_SQL = "SELECT notification_id, hash, ledger_hash FROM ledger_events ORDER BY notification_id DESC LIMIT 1"
+HEAD_SQL = ("SELECT notification_id, hash, ledger_hash FROM ledger_events"
+            " ORDER BY notification_id DESC LIMIT 1")
 PATH_SQL = ("SELECT notification_id, hash, ledger_hash FROM ledger_events"
             " WHERE notification_id > %s AND notification_id <= %s ORDER BY notification_id")
 
@@ -107,7 +107,7 @@ def audit() -> None:
 @audit.command()
 @click.argument("stream_id", type=click.UUID)
 @click.option("-o", "--output", type=click.File("wb"), default="-", help="Default: stdout.")
-@click.option("--since", type=int, default=None,
+@click.option("--since", type=click.IntRange(min=0), default=None,
               help="Start the ledger path right after this position (e.g. a checkpoint's).")
 @click.option("--no-ledger-path", is_flag=True, help="Omit the links to the head (smaller).")
 @click.option("--no-personal-data", is_flag=True, help="Payloads show sealed data as null.")

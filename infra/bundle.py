@@ -55,7 +55,7 @@ def _entry_json(e: Exported, keys: Mapping[str, bytes], reveal: bool) -> dict[st
         "state": base64.b64encode(s.state).decode(), "hash": s.hash.hex(),
         "previousHash": _hex(s.previous_hash), "ledgerHash": s.ledger_hash.hex(),
         "previousLedgerHash": _hex(e.previous_ledger_hash),
-        "meta": meta, "payload": pii.reveal(data, keys if reveal else {}),
+        "meta": meta, "payload": pii.reveal(data, dict(keys) if reveal else {}),
     }
 
 
@@ -178,10 +178,10 @@ def _entry_faults(e: Exported, raw: dict[str, Any], version: int,
 def _stream_faults(parsed: list[tuple[Exported, dict[str, Any]]]) -> list[Fault]:
     faults: list[Fault] = []
     prev: bytes | None = None
-    prev_position = 0
-    for version, (e, raw) in enumerate(parsed, start=1):
-        faults += _entry_faults(e, raw, version, prev, prev_position)
-        prev, prev_position = e.stored.hash, e.stored.position
+    prev_version = prev_position = 0
+    for e, raw in parsed:
+        faults += _entry_faults(e, raw, prev_version + 1, prev, prev_position)
+        prev, prev_version, prev_position = e.stored.hash, e.stored.version, e.stored.position
     return faults
 
 
@@ -207,28 +207,32 @@ def _path_faults(start: bytes, links: list[Link], head: Link) -> list[Fault]:
     return faults
 
 
+def _ledger_hashes(start: bytes, links: list[Link]) -> dict[int, bytes]:
+    """ledgerHash by position along the path, including the one it starts from."""
+    known = {links[0].position - 1: start} if links else {}
+    known.update((link.position, link.ledger_hash) for link in links)
+    return known
+
+
 def _tie_faults(parsed: list[tuple[Exported, dict[str, Any]]], start: bytes,
                 links: list[Link]) -> list[Fault]:
     """The stream's entries must be the path's links at their positions."""
     by_position = {link.position: link for link in links}
+    known = _ledger_hashes(start, links)
     faults = []
     for e, _ in parsed:
         s = e.stored
-        link, before = by_position.get(s.position), by_position.get(s.position - 1)
-        prev_lh = before.ledger_hash if before else (start if links and
-                                                     s.position == links[0].position else None)
+        link = by_position.get(s.position)
         if link is None or (link.hash, link.ledger_hash) != (s.hash, s.ledger_hash):
             faults.append(Fault(s.position, "the entry is not the ledger path's entry there"))
-        elif prev_lh != e.previous_ledger_hash:
+        elif known.get(s.position - 1) != e.previous_ledger_hash:
             faults.append(Fault(s.position, "previousLedgerHash is not the path's previous link"))
     return faults
 
 
 def _checkpoint_faults(start: bytes, links: list[Link],
                        checkpoints: Sequence[tuple[int, bytes]]) -> list[Fault]:
-    known = {link.position: link.ledger_hash for link in links}
-    if links:
-        known[links[0].position - 1] = start
+    known = _ledger_hashes(start, links)
     faults = []
     for position, expected in checkpoints:
         if position not in known:

@@ -1,5 +1,5 @@
 """The running system's parts and their lifecycle: pools, the write side, the
-projector leader and the projection watch. Built by server.py."""
+projector leader, the projection watch and the live ledger broker. Built by server.py."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 
 from infra.eventstore import WriteSide, open_write_side
+from infra.live import LiveBroker, LiveLimits
 from infra.settings import Settings
 from projections.base import Projection
 from projections.engine import PROJECTED_CHANNEL, ProjectionWatch, Projector, ProjectorLeader
@@ -29,6 +30,7 @@ class Runtime:
     projector: Projector
     leader: ProjectorLeader
     watch: ProjectionWatch
+    live: LiveBroker
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -54,8 +56,9 @@ async def running(
     configure(write)
     projector = Projector(pool, projections)
     watch = ProjectionWatch(pool)
+    live = LiveBroker(database_url, pool, LiveLimits.from_env(settings))
     runtime = Runtime(settings, database_url, pool, write, projector,
-                      ProjectorLeader(projector, database_url), watch)
+                      ProjectorLeader(projector, database_url), watch, live)
     listener = await _watch_connection(database_url, watch)
     if run_projector:
         runtime.tasks.append(asyncio.create_task(runtime.leader.run(runtime.stop)))
@@ -66,6 +69,7 @@ async def running(
         for task in runtime.tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(task, timeout=5)
+        await live.stop()
         await listener.close()
         await pool.close()
         await asyncio.to_thread(write.close)

@@ -72,7 +72,7 @@ class AgreementsProjection:
     """Keeps `agreements`."""
 
     name = "agreements"
-    tables = ("agreements",)
+    tables: tuple[str, ...] = ("agreements",)
 
     def __init__(self) -> None:
         self.rows = JsonRowStore("agreements", ("id",), AGREEMENT_COLUMNS, JSON_COLUMNS)

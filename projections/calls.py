@@ -133,8 +133,8 @@ def evolve_application(row: Row | None, entry: Entry) -> Row | None:
 class CallsProjection:
     """Keeps `calls` and `applications`."""
 
-    name = "calls"
-    tables = ("calls", "applications")
+    name: str = "calls"
+    tables: tuple[str, ...] = ("calls", "applications")
 
     def __init__(self) -> None:
         self.calls = RowStore("calls", ("id",), CALL_COLUMNS)

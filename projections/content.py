@@ -93,7 +93,7 @@ class ContentProjection:
     """Keeps `resources`, `case_studies` and `platform_events`."""
 
     name = "content"
-    tables = ("resources", "case_studies", "platform_events")
+    tables: tuple[str, ...] = ("resources", "case_studies", "platform_events")
 
     def __init__(self) -> None:
         self.stores = {

@@ -51,8 +51,8 @@ def evolve_solution(row: Row | None, entry: Entry) -> Row | None:
 class DirectoryProjection:
     """Keeps `solutions`."""
 
-    name = "directory"
-    tables = ("solutions",)
+    name: str = "directory"
+    tables: tuple[str, ...] = ("solutions",)
 
     def __init__(self) -> None:
         self.rows = RowStore("solutions", ("id",), SOLUTION_COLUMNS)

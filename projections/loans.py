@@ -81,7 +81,7 @@ class LoansProjection:
     """Keeps `loans`."""
 
     name = "loans"
-    tables = ("loans",)
+    tables: tuple[str, ...] = ("loans",)
 
     def __init__(self) -> None:
         self.rows = RowStore("loans", ("id",), LOAN_COLUMNS)

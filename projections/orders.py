@@ -66,7 +66,7 @@ class OrdersProjection:
     """Keeps `purchase_orders`."""
 
     name = "purchase_orders"
-    tables = ("purchase_orders",)
+    tables: tuple[str, ...] = ("purchase_orders",)
 
     def __init__(self) -> None:
         self.rows = JsonRowStore("purchase_orders", ("id",), ORDER_COLUMNS, JSON_COLUMNS)

@@ -116,7 +116,7 @@ class SnapshotProjection:
     previous snapshot). Idempotent and rebuildable from position 0."""
 
     name = "snapshots"
-    tables = ("read_snapshots",)
+    tables: tuple[str, ...] = ("read_snapshots",)
 
     def __init__(self, evolves: Mapping[str, Evolve], fold: Fold,
                  every: int = SNAPSHOT_EVERY) -> None:

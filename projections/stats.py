@@ -162,7 +162,8 @@ class StatsProjection:
     """Keeps the key figures' tables (`stats_*`)."""
 
     name = "stats"
-    tables = ("stats_counters", "stats_money", "stats_calls", "stats_agreements", "stats_pairs")
+    tables: tuple[str, ...] = (
+        "stats_counters", "stats_money", "stats_calls", "stats_agreements", "stats_pairs")
 
     def __init__(self) -> None:
         self.stores = {

@@ -22,6 +22,8 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.tools import merge_types
 
 from domain.actors import Actor
+from infra.live import LiveLimits
+from schema.auth import TokenInitHandler
 from schema.context import Context, Loaders, Services
 from schema.errors import PublicError
 
@@ -55,9 +57,14 @@ def build_schema(
 
 class PasserelleGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI app with our typed context (the viewer comes from the
-    auth middleware, which has already refused invalid tokens)."""
+    auth middleware, which has already refused invalid tokens, or from the
+    `connection_init` payload over WebSocket: TokenInitHandler)."""
+
+    graphql_transport_ws_handler_class = TokenInitHandler
 
     def __init__(self, schema: strawberry.Schema, services: Services, **kwargs: Any) -> None:
+        kwargs.setdefault("max_subscriptions_per_connection",
+                          LiveLimits.from_env().max_subscriptions_per_connection)
         super().__init__(
             schema, graphql_ide="graphiql",
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL], **kwargs,

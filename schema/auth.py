@@ -1,5 +1,7 @@
 """Bearer JWT → the actor, before GraphQL runs. A present but invalid token is
-refused with 401 UNAUTHENTICATED, never treated as a visitor."""
+refused with 401 UNAUTHENTICATED, never treated as a visitor. Over WebSocket the
+token comes in the upgrade request's Authorization header or in the
+`connection_init` payload; a bad one closes the connection with 4401 and why."""
 
 from __future__ import annotations
 
@@ -9,6 +11,11 @@ from uuid import UUID
 
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
 
 from domain.actors import Actor, Role
 from infra.auth import Claims, InvalidTokenError, decode_token, parse_authorization_header
@@ -56,7 +63,7 @@ class AuthMiddleware:
             scope["passerelle.actor"] = actor_from_token(token, self.settings)
         except InvalidTokenError as exc:
             if scope["type"] == "websocket":
-                await send({"type": "websocket.close", "code": 4401, "reason": "Unauthenticated"})
+                await _refuse_websocket(scope, receive, send, str(exc))
                 return
             await _refuse(send, str(exc))
             return
@@ -77,3 +84,52 @@ async def _refuse(send: Send, message: str) -> None:
                     (b"content-length", str(len(payload)).encode())],
     })
     await send({"type": "http.response.body", "body": payload})
+
+
+# graphql-ws clients do not retry after 4401: right for a token that will not improve.
+UNAUTHENTICATED_CLOSE = 4401
+
+
+def _close_reason(message: str) -> str:
+    return f"Invalid token: {message}".encode()[:123].decode(errors="ignore")  # RFC 6455 limit
+
+
+async def _refuse_websocket(scope: Scope, receive: Receive, send: Send, message: str) -> None:
+    """Accepts, then closes with 4401 and the reason: closing before accepting
+    would only show the client an HTTP 403 without saying why."""
+    if (await receive())["type"] != "websocket.connect":
+        return
+    offered = scope.get("subprotocols") or []
+    chosen = GRAPHQL_TRANSPORT_WS_PROTOCOL if GRAPHQL_TRANSPORT_WS_PROTOCOL in offered else None
+    await send({"type": "websocket.accept", "subprotocol": chosen})
+    await send({"type": "websocket.close", "code": UNAUTHENTICATED_CLOSE,
+                "reason": _close_reason(message)})
+
+
+def actor_from_init_payload(payload: dict[str, Any], settings: Settings) -> Actor | None:
+    """The actor named by `{"Authorization": "Bearer <jwt>"}`; None without one."""
+    value = next((v for k, v in payload.items() if k.lower() == "authorization"), None)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidTokenError("Authorization must be a string 'Bearer <token>'")
+    return actor_from_token(parse_authorization_header(value), settings)
+
+
+class TokenInitHandler(BaseGraphQLTransportWSHandler[Any, None]):
+    """graphql-transport-ws, authenticated by the `connection_init` payload when
+    it carries a token (it then replaces the upgrade request's viewer)."""
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        payload = message.get("payload")
+        if not self.connection_init_received and isinstance(payload, dict):
+            try:
+                actor = actor_from_init_payload(payload, self.view.services.settings)  # type: ignore[attr-defined]
+            except InvalidTokenError as exc:
+                if self.connection_init_timeout_task:
+                    self.connection_init_timeout_task.cancel()
+                await self.websocket.close(UNAUTHENTICATED_CLOSE, _close_reason(str(exc)))
+                return
+            if actor is not None:
+                self.context.actor = actor
+        await super().handle_connection_init(message)

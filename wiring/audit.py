@@ -21,11 +21,21 @@ from projections.snapshots import SnapshotProjection
 from schema.audit.mutations import AuditMutation
 from wiring import Slice
 
-# Stream type → the evolve its single-entity query folds with (time travel).
-SNAPSHOTTED: dict[str, Evolve] = {
-    "Startup": evolve_organisation,
-    "Corporate": evolve_organisation,
-}
+
+def snapshotted() -> dict[str, Evolve]:
+    """Stream type → the evolve its single-entity query folds with (time travel):
+    these streams get a read-side snapshot every 100 versions."""
+    from projections.agreements import evolve_agreement
+    from projections.calls import evolve_application, evolve_call
+    from projections.directory import evolve_solution
+    from projections.loans import evolve_loan
+    from projections.orders import evolve_order
+
+    return {
+        "Startup": evolve_organisation, "Corporate": evolve_organisation,
+        "Solution": evolve_solution, "Call": evolve_call, "Application": evolve_application,
+        "Agreement": evolve_agreement, "PurchaseOrder": evolve_order, "Loan": evolve_loan,
+    }
 
 
 def sealed_marker(user_id: str) -> bytes:
@@ -78,7 +88,7 @@ def audit_service(write: WriteSide) -> AuditService:
 
 SLICE = Slice(
     name="audit",
-    projections=lambda: [SnapshotProjection(SNAPSHOTTED, fold_stream)],
+    projections=lambda: [SnapshotProjection(snapshotted(), fold_stream)],
     services=lambda write: {"audit": audit_service(write)},
     mutation_roots=(AuditMutation,),
 )

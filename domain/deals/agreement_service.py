@@ -26,23 +26,28 @@ class AgreementService:
 
     def propose(self, cmd: c.ProposeAgreement, ctx: CommandContext) -> Recorded:
         """By a member of either party; with an application, the parties are its own."""
-        require_exists(self.ledger, Corporate, cmd.corporate_id, ("input", "corporateId"))
-        require_exists(self.ledger, Startup, cmd.startup_id, ("input", "startupId"))
-        parties = frozenset({cmd.corporate_id, cmd.startup_id})
         require_signed_in(ctx.actor)
-        organisations = organisations_of(ctx.actor, self.memberships)
-        acting_for = require_party(ctx.actor, organisations, parties, "agreement")
-        if cmd.application_id is not None:
-            facts = load_application(self.ledger, cmd.application_id)
-            check_application(facts, organisations, cmd.corporate_id, cmd.startup_id)
 
-        def create() -> Recorded:
+        def create() -> Recorded:  # a retry with the same idempotency key skips it all
+            acting_for = self._check_proposal(cmd, ctx)
             agreement = Agreement.propose(
                 cmd.kind, cmd.title, cmd.corporate_id, cmd.startup_id, cmd.application_id,
                 cmd.terms.canonical(), ctx.meta(acting_for))
             return self.ledger.record(agreement, ctx, scope="proposeAgreement")
 
         return self.ledger.create_once(ctx, "proposeAgreement", create)
+
+    def _check_proposal(self, cmd: c.ProposeAgreement, ctx: CommandContext) -> UUID:
+        """The parties exist, the proposer belongs to one, the application fits."""
+        require_exists(self.ledger, Corporate, cmd.corporate_id, ("input", "corporateId"))
+        require_exists(self.ledger, Startup, cmd.startup_id, ("input", "startupId"))
+        parties = frozenset({cmd.corporate_id, cmd.startup_id})
+        organisations = organisations_of(ctx.actor, self.memberships)
+        acting_for = require_party(ctx.actor, organisations, parties, "agreement")
+        if cmd.application_id is not None:
+            facts = load_application(self.ledger, cmd.application_id)
+            check_application(facts, organisations, cmd.corporate_id, cmd.startup_id)
+        return acting_for
 
     def amend(self, cmd: c.AmendAgreement, ctx: CommandContext) -> Recorded:
         terms = cmd.terms.canonical()

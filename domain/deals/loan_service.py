@@ -44,19 +44,23 @@ class LoanService:
 
     def request(self, cmd: c.RequestLoan, ctx: CommandContext) -> Recorded:
         require_signed_in(ctx.actor)
+
+        def create() -> Recorded:  # a retry with the same idempotency key skips it all
+            self._check_request(cmd, ctx)
+            loan = Loan.request(cmd.startup_id, cmd.agreement_id, cmd.amount.money(),
+                                cmd.term_months, cmd.purpose, ctx.meta(cmd.startup_id))
+            return self.ledger.record(loan, ctx, scope="requestLoan")
+
+        return self.ledger.create_once(ctx, "requestLoan", create)
+
+    def _check_request(self, cmd: c.RequestLoan, ctx: CommandContext) -> None:
+        """A member of the startup, borrowing on its own eligible agreement."""
         require_exists(self.ledger, Startup, cmd.startup_id, ("input", "startupId"))
         organisations = organisations_of(ctx.actor, self.memberships)
         require_side(ctx.actor, organisations, cmd.startup_id, "borrowing startup")
         agreement = visible_agreement(self.ledger, ctx.actor, organisations, cmd.agreement_id,
                                       AGREEMENT_FIELD)
         check_eligible(agreement, cmd.startup_id)
-
-        def create() -> Recorded:
-            loan = Loan.request(cmd.startup_id, cmd.agreement_id, cmd.amount.money(),
-                                cmd.term_months, cmd.purpose, ctx.meta(cmd.startup_id))
-            return self.ledger.record(loan, ctx, scope="requestLoan")
-
-        return self.ledger.create_once(ctx, "requestLoan", create)
 
     def withdraw(self, cmd: c.EntityCommand, ctx: CommandContext) -> Recorded:
         """The borrower's members, before a decision."""

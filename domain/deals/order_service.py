@@ -33,20 +33,23 @@ class OrderService:
         """By the corporate's members; an agreement, if named, binds the same
         two parties and is in force."""
         require_signed_in(ctx.actor)
+
+        def create() -> Recorded:  # a retry with the same idempotency key skips it all
+            self._check_issue(cmd, ctx)
+            lines = [line.line() for line in cmd.lines]
+            order = PurchaseOrder.issue(cmd.corporate_id, cmd.startup_id, cmd.agreement_id,
+                                        cmd.reference, lines, ctx.meta(cmd.corporate_id))
+            return self.ledger.record(order, ctx, scope="issueOrder")
+
+        return self.ledger.create_once(ctx, "issueOrder", create)
+
+    def _check_issue(self, cmd: c.IssueOrder, ctx: CommandContext) -> None:
         require_exists(self.ledger, Corporate, cmd.corporate_id, ("input", "corporateId"))
         require_exists(self.ledger, Startup, cmd.startup_id, ("input", "startupId"))
         organisations = organisations_of(ctx.actor, self.memberships)
         require_side(ctx.actor, organisations, cmd.corporate_id, "ordering corporate")
         if cmd.agreement_id is not None:
             self._check_agreement(cmd, organisations, ctx)
-        lines = [line.line() for line in cmd.lines]
-
-        def create() -> Recorded:
-            order = PurchaseOrder.issue(cmd.corporate_id, cmd.startup_id, cmd.agreement_id,
-                                        cmd.reference, lines, ctx.meta(cmd.corporate_id))
-            return self.ledger.record(order, ctx, scope="issueOrder")
-
-        return self.ledger.create_once(ctx, "issueOrder", create)
 
     def _check_agreement(
         self, cmd: c.IssueOrder, organisations: frozenset[UUID], ctx: CommandContext

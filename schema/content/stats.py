@@ -9,7 +9,8 @@ import strawberry
 from strawberry.types import Info
 
 from projections.queries import stats as q
-from schema.content.money import Money, money
+from schema.common import Money
+from schema.content.money import money
 
 REPORTED_CURRENCY = "EUR"
 
@@ -46,11 +47,11 @@ class PlatformStats:
         )
 
 
-def _reported(sums: dict[str, Decimal]) -> Any:
+def _reported(sums: dict[str, Decimal]) -> Money:
     return money(sums.get(REPORTED_CURRENCY, Decimal(0)), REPORTED_CURRENCY)
 
 
-def _all(sums: dict[str, Decimal]) -> list[Any]:
+def _all(sums: dict[str, Decimal]) -> list[Money]:
     return [money(amount, currency) for currency, amount in sorted(sums.items())]
 
 

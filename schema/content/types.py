@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,24 +13,12 @@ from strawberry.types import Info
 from schema.common import Node, Versioned
 
 if TYPE_CHECKING:
+    from schema.deals.agreement_types import Agreement
     from schema.organisations.types import Corporate, Startup
 
 CorporateRef = Annotated["Corporate", strawberry.lazy("schema.organisations.types")]
 StartupRef = Annotated["Startup", strawberry.lazy("schema.organisations.types")]
-AGREEMENT_TYPES = "schema.deals.types"
-
-
-def _module_exists(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-# The contract's CaseStudy.agreement is of the deals slice's Agreement type:
-# served as soon as that slice's types exist (docs/content.md).
-HAS_AGREEMENT_TYPE = _module_exists(AGREEMENT_TYPES)
-AgreementRef = Annotated["Agreement", strawberry.lazy(AGREEMENT_TYPES)]  # noqa: F821
+AgreementRef = Annotated["Agreement", strawberry.lazy("schema.deals.agreement_types")]
 
 
 @strawberry.enum
@@ -94,14 +81,11 @@ class CaseStudy(Node, Versioned):
     async def startup(self, info: Info[Any, Any]) -> StartupRef | None:
         return await _organisation(info, self.startup_id)
 
-    if HAS_AGREEMENT_TYPE:
-
-        @strawberry.field(description="The agreement, for those allowed to see it; null for anyone else.")
-        async def agreement(
-            self, info: Info[Any, Any]
-        ) -> AgreementRef | None:
-            resolve = info.context.services.node_resolvers.get("Agreement")
-            return await resolve(info, self.agreement_id) if resolve else None
+    @strawberry.field(description="The agreement, for those allowed to see it (its parties and auditors); null for anyone else.")
+    async def agreement(self, info: Info[Any, Any]) -> AgreementRef | None:
+        # Through the deals slice's node resolver, which applies its visibility rules.
+        resolve = info.context.services.node_resolvers.get("Agreement")
+        return await resolve(info, self.agreement_id) if resolve else None
 
     @classmethod
     def from_row(cls, row: Any) -> CaseStudy:

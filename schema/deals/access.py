@@ -32,7 +32,7 @@ async def visibility(info: Info[Any, Any]) -> Visibility:
     return Visibility(party_of=await info.context.viewer_orgs())
 
 
-def agreement_parties(row: Any) -> frozenset[UUID]:
+def both_parties(row: Any) -> frozenset[UUID]:
     return frozenset({row["corporate_id"], row["startup_id"]})
 
 

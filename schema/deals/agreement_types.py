@@ -12,7 +12,7 @@ import strawberry
 from strawberry.types import Info
 
 from schema.common import Node, Versioned
-from schema.deals.access import agreement_parties, can_read_terms
+from schema.deals.access import both_parties, can_read_terms
 from schema.deals.application_ref import Application
 from schema.deals.money import Money, money_event
 from schema.organisations.types import Corporate, Organisation, Startup, organisation_from_row
@@ -125,7 +125,7 @@ class Agreement(Node, Versioned):
 
     @strawberry.field(description="Null for viewers who are not party to it (operators see status, parties and signatures, not the terms).")
     async def terms(self, info: Info[Any, Any]) -> AgreementTerms | None:
-        if not await can_read_terms(info, agreement_parties(self.row)):
+        if not await can_read_terms(info, both_parties(self.row)):
             return None
         return AgreementTerms.from_canonical(self.row["terms"])
 

@@ -10,7 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from schema.common import Node, Versioned
-from schema.deals.access import agreement_parties, can_see
+from schema.deals.access import both_parties, can_see
 from schema.deals.agreement_types import Agreement
 from schema.deals.loaders import load_row
 from schema.deals.money import Money, money, money_event
@@ -67,7 +67,7 @@ class PurchaseOrder(Node, Versioned):
     async def agreement(self, info: Info[Any, Any]) -> Agreement | None:
         agreement_id = self.row["agreement_id"]
         row = await load_row(info, "deals.agreement", agreement_id) if agreement_id else None
-        if row is None or not await can_see(info, agreement_parties(row)):
+        if row is None or not await can_see(info, both_parties(row)):
             return None
         return Agreement.from_row(row)
 

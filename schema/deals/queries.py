@@ -16,7 +16,7 @@ from projections.queries import agreements as agreements_q
 from projections.queries import loans as loans_q
 from projections.queries import orders as orders_q
 from schema.common import Connection, connection
-from schema.deals.access import agreement_parties, can_see, loan_parties, visibility
+from schema.deals.access import both_parties, can_see, loan_parties, visibility
 from schema.deals.agreement_types import Agreement, AgreementKind, AgreementStatus
 from schema.deals.loan_types import Loan, LoanStatus
 from schema.deals.order_types import PurchaseOrder, PurchaseOrderStatus
@@ -57,7 +57,7 @@ class DealsQuery:
         at_version: int | None = None,
     ) -> Agreement | None:
         row = await entity_row(info, "deals.agreement", evolve_agreement, id, as_of, at_version)
-        if row is None or not await can_see(info, agreement_parties(row)):
+        if row is None or not await can_see(info, both_parties(row)):
             return None
         return Agreement.from_row(row)
 
@@ -78,7 +78,7 @@ class DealsQuery:
         at_version: int | None = None,
     ) -> PurchaseOrder | None:
         row = await entity_row(info, "deals.order", evolve_order, id, as_of, at_version)
-        if row is None or not await can_see(info, agreement_parties(row)):
+        if row is None or not await can_see(info, both_parties(row)):
             return None
         return PurchaseOrder.from_row(row)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 import strawberry
@@ -11,7 +11,22 @@ from strawberry.types import Info
 
 from domain.policy import can_see_members
 from infra import pii
-from schema.common import Label, MemberRole, Node, Role, Versioned
+from schema.common import Connection, Label, MemberRole, Node, Role, Versioned
+
+if TYPE_CHECKING:
+    from schema.calls.types import Application, Call
+    from schema.deals.agreement_types import Agreement
+    from schema.deals.loan_types import Loan
+    from schema.deals.order_types import PurchaseOrder
+    from schema.directory.types import Solution
+
+# Other slices' types, resolved lazily (they import this module).
+AgreementRef = Annotated["Agreement", strawberry.lazy("schema.deals.agreement_types")]
+LoanRef = Annotated["Loan", strawberry.lazy("schema.deals.loan_types")]
+PurchaseOrderRef = Annotated["PurchaseOrder", strawberry.lazy("schema.deals.order_types")]
+SolutionRef = Annotated["Solution", strawberry.lazy("schema.directory.types")]
+ApplicationRef = Annotated["Application", strawberry.lazy("schema.calls.types")]
+CallRef = Annotated["Call", strawberry.lazy("schema.calls.types")]
 
 
 @strawberry.type
@@ -72,6 +87,38 @@ class Startup(Node, Versioned, Organisation):
     async def members(self, info: Info[Any, Any]) -> list[Member]:
         return await members_of(info, UUID(str(self.id)))
 
+    @strawberry.field
+    async def solutions(
+        self, info: Info[Any, Any], first: int | None = 20, after: str | None = None
+    ) -> Connection[SolutionRef]:
+        from schema.directory.links import startup_solutions
+
+        return await startup_solutions(info, UUID(str(self.id)), first, after)
+
+    @strawberry.field
+    async def applications(
+        self, info: Info[Any, Any], first: int | None = 20, after: str | None = None
+    ) -> Connection[ApplicationRef]:
+        from schema.calls.links import startup_applications
+
+        return await startup_applications(info, UUID(str(self.id)), first, after)
+
+    @strawberry.field(description="Agreements the viewer may see that this startup is party to.")
+    async def agreements(
+        self, info: Info[Any, Any], first: int | None = 20, after: str | None = None
+    ) -> Connection[AgreementRef]:
+        from schema.deals.links import startup_agreements
+
+        return await startup_agreements(info, UUID(str(self.id)), first, after)
+
+    @strawberry.field(description="The startup's scale-up loans: seen by its members, operators and auditors.")
+    async def loans(
+        self, info: Info[Any, Any], first: int | None = 20, after: str | None = None
+    ) -> Connection[LoanRef]:
+        from schema.deals.links import startup_loans
+
+        return await startup_loans(info, UUID(str(self.id)), first, after)
+
     @classmethod
     def from_row(cls, row: Any) -> Startup:
         return cls(**_common(row), city=row["city"], founded_year=row["founded_year"],
@@ -95,6 +142,22 @@ class Corporate(Node, Versioned, Organisation):
     @strawberry.field(description="Seen by the organisation's own members, operators and auditors; empty for anyone else.")
     async def members(self, info: Info[Any, Any]) -> list[Member]:
         return await members_of(info, UUID(str(self.id)))
+
+    @strawberry.field
+    async def calls(
+        self, info: Info[Any, Any], first: int | None = 20, after: str | None = None
+    ) -> Connection[CallRef]:
+        from schema.calls.links import corporate_calls
+
+        return await corporate_calls(info, UUID(str(self.id)), first, after)
+
+    @strawberry.field(description="Purchase orders the viewer may see that this corporate issued.")
+    async def orders(
+        self, info: Info[Any, Any], first: int | None = 20, after: str | None = None
+    ) -> Connection[PurchaseOrderRef]:
+        from schema.deals.links import corporate_orders
+
+        return await corporate_orders(info, UUID(str(self.id)), first, after)
 
     @classmethod
     def from_row(cls, row: Any) -> Corporate:

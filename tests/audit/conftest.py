@@ -94,5 +94,43 @@ async def story(api: Api) -> Story:
 def run_sql(database_url: str, statement: str, *params: Any) -> list[Any]:
     """Runs SQL behind the application's back, as a tamperer would."""
     with psycopg.connect(database_url, autocommit=True) as conn:
-        cur = conn.execute(statement, params)
+        cur = conn.execute(statement, params or None)
         return cur.fetchall() if cur.description else []
+
+
+@dataclass
+class Ledger:
+    """Startup S at positions 1-5 and 7; corporate C at 6 and 8."""
+
+    startup_id: str
+    corporate_id: str
+
+
+@pytest.fixture
+async def ledger(api: Api, story: Story) -> Ledger:
+    corporate_id = await register_corporate(api, "Énergéia", 7)
+    await update_startup(api, story.id, city="Paris")
+    admitted = await api.data(
+        "mutation($id: ID!) { admitToCommunity(corporateId: $id) { userErrors { code } } }",
+        {"id": corporate_id}, as_user=OPERATOR)
+    assert admitted["admitToCommunity"]["userErrors"] == []
+    return Ledger(story.id, corporate_id)
+
+
+# Tampering behind the application's back, and the position each one breaks.
+TAMPERS = {
+    "payload update": ("UPDATE ledger_events SET state = convert_to(replace("
+                       "convert_from(state, 'UTF8'), 'Lyon', 'Paris'), 'UTF8')"
+                       " WHERE notification_id = 3", 3),
+    "row delete": ("DELETE FROM ledger_events WHERE notification_id = 4", 4),
+    "positions swapped": (
+        "UPDATE ledger_events SET notification_id = -2 WHERE notification_id = 2;"
+        " UPDATE ledger_events SET notification_id = 2 WHERE notification_id = 6;"
+        " UPDATE ledger_events SET notification_id = 6 WHERE notification_id = -2", 2),
+    "hash edit": ("UPDATE ledger_events SET hash = sha256('forged'::bytea)"
+                  " WHERE notification_id = 5", 5),
+    "previous hash edit": ("UPDATE ledger_events SET previous_hash = sha256('forged'::bytea)"
+                           " WHERE notification_id = 7", 7),
+    "ledger hash edit": ("UPDATE ledger_events SET ledger_hash = sha256('forged'::bytea)"
+                         " WHERE notification_id = 3", 3),
+}

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
+from uuid import UUID
 
 import pytest
 
+from infra.audit_cli import export_bundle
+from infra.bundle import check_bundle
 from tests.audit.conftest import AUDITOR, OPERATOR, Story, history, run_sql
 from tests.support.api import Api
 
@@ -124,6 +128,19 @@ async def test_the_key_is_gone_in_the_same_transaction_as_the_event(
 ) -> None:
     await forget(api, "alice")
     rows = run_sql(database_url,
-                   "SELECT k.key IS NULL, k.forgotten_at >= e.occurred_at FROM person_keys k,"
-                   " ledger_events e WHERE k.user_id = 'alice' AND e.event_type = 'PersonForgotten'")
+                   "SELECT k.key IS NULL, k.forgotten_at >= e.occurred_at"
+                   " FROM person_keys k, ledger_events e"
+                   " WHERE k.user_id = 'alice' AND e.event_type = 'PersonForgotten'")
     assert rows == [(True, True)]
+
+
+async def test_exports_read_as_null_once_forgotten_and_still_verify(
+    api: Api, story: Story, database_url: str
+) -> None:
+    await forget(api, "alice")
+    bundle = export_bundle(database_url, UUID(story.id))
+    registered = bundle["entries"][0]
+    assert registered["payload"]["admin_contact"] is None
+    assert b"pii:v1:" in base64.b64decode(registered["state"])  # the ciphertext stays, hashed
+    assert bundle["entries"][-1]["payload"]["contact"]["displayName"] == "Bruno Petit"
+    assert check_bundle(bundle).valid

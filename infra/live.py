@@ -1,0 +1,308 @@
+"""The live ledger of one instance: a single LISTEN connection reads each newly
+committed range of `ledger_events` once and fans it out to bounded per-subscriber
+feeds; subscribers catch up from the database by position, page by page.
+
+Positions are gapless and follow commit order (`ledger_append` holds a table
+lock), so "every row after the last position read" never skips an entry. NOTIFY
+payloads are only a wake-up call: rows are always read from the table, which is
+also how a reconnect (or a lost notification) is caught up."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections import OrderedDict, deque
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from projections.access import AccessProjection, parties_of
+from projections.engine import LEDGER_CHANNEL
+from projections.entries import ENTRY_COLUMNS, Entry, entry_from_row
+from projections.queries.ledger import Access, LedgerFilter
+from projections.queries.organisations import organisations_of_user
+
+log = logging.getLogger("passerelle.live")
+LISTENER_NAME = "passerelle-live"  # pg_stat_activity.application_name of each instance's listener
+
+_COLUMNS = ", ".join(f"e.{c.strip()}" for c in ENTRY_COLUMNS.split(","))
+_READ_NEW = (f"SELECT {_COLUMNS} FROM ledger_events e WHERE e.notification_id > $1"
+             " ORDER BY e.notification_id LIMIT $2")
+# Parties come from a stream's first event (the rule AccessProjection applies),
+# united with what the projection has stored: right even before it has run.
+_FIRST_EVENTS = (f"SELECT {_COLUMNS}, array(SELECT p.organisation_id FROM stream_parties p"
+                 " WHERE p.stream_id = e.originator_id) AS stored_parties"
+                 " FROM ledger_events e WHERE e.originator_id = ANY($1::uuid[])"
+                 " AND e.originator_version = 1")
+
+
+@dataclass(frozen=True)
+class LiveLimits:
+    """Tunables, from PASSERELLE_* variables (or Settings fields of the same name)."""
+
+    max_subscriptions_per_connection: int = 20
+    buffer_entries: int = 10_000  # unsent entries a subscriber may hold before it is cut off
+    batch_size: int = 500  # rows per read, live and catch-up
+    poll_seconds: float = 2.0  # re-read even without NOTIFY (belt and braces)
+
+    @classmethod
+    def from_env(cls, settings: Any = None) -> LiveLimits:
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            env = _env_name(f.name)
+            raw = getattr(settings, env.removeprefix("PASSERELLE_").lower(), None)
+            raw = raw if raw is not None else os.environ.get(env)
+            if raw is not None:
+                values[f.name] = type(getattr(cls, f.name))(raw)
+        return cls(**values)
+
+
+def _env_name(name: str) -> str:
+    """PASSERELLE_MAX_SUBSCRIPTIONS_PER_CONNECTION, PASSERELLE_LIVE_BUFFER_ENTRIES..."""
+    prefix = "" if name.startswith("max_") else "LIVE_"
+    return f"PASSERELLE_{prefix}{name.upper()}"
+
+
+@dataclass(frozen=True, slots=True)
+class LiveEntry:
+    """An entry with the organisations party to its stream."""
+
+    entry: Entry
+    parties: frozenset[UUID]
+
+
+class FellBehindError(Exception):
+    """A subscriber's buffer overflowed: it must resume from its last position."""
+
+
+class LiveFeed:
+    """One subscriber's bounded buffer. The broker only ever `offer`s (never
+    waits), so a slow subscriber slows no one; past `limit` unsent entries the
+    buffer is dropped and the feed marked overflowed: the subscriber learns it
+    when it next asks for a batch."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.overflowed = False
+        self._batches: deque[Sequence[LiveEntry]] = deque()
+        self._pending = 0
+        self._ready = asyncio.Event()
+
+    def offer(self, batch: Sequence[LiveEntry]) -> bool:
+        """Queues a batch; False (and overflowed) when that would pass the limit."""
+        if self.overflowed:
+            return False
+        if self._pending + len(batch) > self.limit:
+            self.overflowed = True
+            self._batches.clear()
+            self._pending = 0
+            self._ready.set()
+            return False
+        self._batches.append(batch)
+        self._pending += len(batch)
+        self._ready.set()
+        return True
+
+    async def next_batch(self) -> Sequence[LiveEntry]:
+        while not self._batches:
+            if self.overflowed:
+                raise FellBehindError(f"more than {self.limit} entries unsent")
+            self._ready.clear()
+            await self._ready.wait()
+        batch = self._batches.popleft()
+        self._pending -= len(batch)
+        return batch
+
+
+class StreamParties:
+    """Stream → parties, cached (a stream's parties are fixed by its first event)."""
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self.capacity = capacity
+        self._known: OrderedDict[UUID, frozenset[UUID]] = OrderedDict()
+
+    async def attach(self, conn: asyncpg.Connection, entries: Sequence[Entry]) -> list[LiveEntry]:
+        missing = {e.stream_id for e in entries if e.stream_id not in self._known}
+        if missing:
+            for row in await conn.fetch(_FIRST_EVENTS, list(missing)):
+                parties = parties_of(entry_from_row(row)) | set(row["stored_parties"])
+                self._remember(row["originator_id"], frozenset(parties))
+        return [LiveEntry(e, self._lookup(e.stream_id)) for e in entries]
+
+    def _lookup(self, stream_id: UUID) -> frozenset[UUID]:
+        parties = self._known.get(stream_id, frozenset())
+        if stream_id in self._known:
+            self._known.move_to_end(stream_id)
+        return parties
+
+    def _remember(self, stream_id: UUID, parties: frozenset[UUID]) -> None:
+        self._known[stream_id] = parties
+        while len(self._known) > self.capacity:
+            self._known.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class CatchUpPage:
+    """Candidate entries after a position, read in one snapshot with the
+    viewer's memberships as of that snapshot."""
+
+    entries: list[LiveEntry]
+    member_of: frozenset[UUID]
+    exhausted: bool
+
+
+def _catch_up_query(after: int, access: Access, f: LedgerFilter, orgs: frozenset[UUID],
+                    limit: int) -> tuple[str, list[Any]]:
+    """Pre-selects in SQL what Query.ledger would show. stream_parties is trusted
+    only up to the access projection's position (same snapshot); later rows are
+    all returned and judged in Python from their first event's parties."""
+    params: list[Any] = [after, limit]
+    clauses = ["e.notification_id > $1"]
+
+    def add(clause: str, *values: Any) -> None:
+        marks = [f"${len(params) + i + 1}" for i in range(len(values))]
+        params.extend(values)
+        clauses.append(clause.format(*marks))
+
+    if access.excluded_stream_types:
+        add("NOT (e.stream_type = ANY({}::text[]))", list(access.excluded_stream_types))
+    for column, wanted, kind in (("stream_type", f.stream_types, "text"),
+                                 ("originator_id", f.stream_ids, "uuid"),
+                                 ("event_type", f.event_types, "text")):
+        if wanted is not None:
+            add(f"e.{column} = ANY({{}}::{kind}[])", list(wanted))
+    if not access.everything:
+        add("(e.notification_id > (SELECT coalesce(max(t.position), 0) FROM projection_tracking t"
+            " WHERE t.name = {}) OR e.originator_id IN (SELECT p.stream_id FROM stream_parties p"
+            " WHERE p.organisation_id = ANY({}::uuid[])))", AccessProjection.name, list(orgs))
+    sql = (f"SELECT {_COLUMNS} FROM ledger_events e WHERE {' AND '.join(clauses)}"
+           " ORDER BY e.notification_id LIMIT $2")
+    return sql, params
+
+
+class LiveBroker:
+    """Per instance: one listener, one read per commit, fan-out to every feed."""
+
+    def __init__(self, dsn: str, pool: asyncpg.Pool, limits: LiveLimits | None = None,
+                 retry_seconds: float = 0.5) -> None:
+        self.dsn = dsn
+        self.pool = pool
+        self.limits = limits or LiveLimits.from_env()
+        self.retry_seconds = retry_seconds
+        self.head = 0  # last position published to feeds
+        self.reconnects = 0
+        self.parties = StreamParties()
+        self._feeds: set[LiveFeed] = set()
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._starting = asyncio.Lock()
+        self._listener: asyncpg.Connection | None = None
+
+    async def subscribe(self) -> LiveFeed:
+        """A feed of every entry committed from now on (read what came before
+        from the database: `catch_up_page`). Starts the listener on first use."""
+        await self._ensure_started()
+        feed = LiveFeed(self.limits.buffer_entries)
+        self._feeds.add(feed)
+        return feed
+
+    def unsubscribe(self, feed: LiveFeed) -> None:
+        self._feeds.discard(feed)
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._feeds)
+
+    async def catch_up_page(self, after: int, access: Access, f: LedgerFilter,
+                            member: str | None) -> CatchUpPage:
+        """The next candidates after `after`; `member`'s memberships (startup and
+        corporate users) are read in the same snapshot and count as parties."""
+        async with self.pool.acquire() as conn, conn.transaction(
+                isolation="repeatable_read", readonly=True):
+            member_of = frozenset(await organisations_of_user(conn, member) if member else ())
+            sql, params = _catch_up_query(after, access, f, access.party_of | member_of,
+                                          self.limits.batch_size)
+            rows = await conn.fetch(sql, *params)
+            entries = await self.parties.attach(conn, [entry_from_row(r) for r in rows])
+        return CatchUpPage(entries, member_of, len(rows) < self.limits.batch_size)
+
+    async def _ensure_started(self) -> None:
+        async with self._starting:
+            if self._task is None:
+                # Every feed gets what commits after this; earlier rows are catch-up's.
+                self.head = await self.pool.fetchval(
+                    "SELECT coalesce(max(notification_id), 0) FROM ledger_events")
+                self._task = asyncio.create_task(self._run(), name="passerelle-live")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(self._task, timeout=5)
+        self._feeds.clear()
+
+    def drop_listener(self) -> None:
+        """Terminates the listening connection (tests: the reconnect path)."""
+        if self._listener is not None and not self._listener.is_closed():
+            self._listener.terminate()
+
+    async def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self._listen()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                self.reconnects += 1
+                log.warning("live ledger listener lost, reconnecting: %s", exc)
+            await _wait(self._stop, self.retry_seconds)
+
+    async def _listen(self) -> None:
+        conn = await asyncpg.connect(self.dsn, server_settings={"application_name": LISTENER_NAME})
+        self._listener = conn
+        try:
+            conn.add_termination_listener(lambda _conn: self._wake.set())
+            await conn.add_listener(LEDGER_CHANNEL, lambda *_: self._wake.set())
+            self._wake.set()  # whatever committed while no one was listening
+            while not self._stop.is_set():
+                await _wait_either(self._wake, self._stop, self.limits.poll_seconds)
+                self._wake.clear()
+                if conn.is_closed():
+                    raise ConnectionResetError("the listening connection was closed")
+                await self._drain(conn)
+        finally:
+            self._listener = None
+            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                await asyncio.wait_for(conn.close(), timeout=2)
+
+    async def _drain(self, conn: asyncpg.Connection) -> None:
+        """Publishes every row after `head`, in position order, batch by batch."""
+        while not self._stop.is_set():
+            rows = await conn.fetch(_READ_NEW, self.head, self.limits.batch_size)
+            if not rows:
+                return
+            batch = await self.parties.attach(conn, [entry_from_row(r) for r in rows])
+            self.head = batch[-1].entry.position
+            for feed in list(self._feeds):
+                if not feed.offer(batch):
+                    self._feeds.discard(feed)
+            if len(rows) < self.limits.batch_size:
+                return
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+async def _wait_either(a: asyncio.Event, b: asyncio.Event, timeout: float) -> None:
+    waits = [asyncio.ensure_future(a.wait()), asyncio.ensure_future(b.wait())]
+    try:
+        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits:
+            w.cancel()

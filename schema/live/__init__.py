@@ -1,0 +1,1 @@
+"""Subscription.ledger: the ledger followed live over graphql-transport-ws."""

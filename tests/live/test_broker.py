@@ -1,0 +1,103 @@
+"""The per-instance broker on PostgreSQL, in process: reconnect and catch-up
+after its listening connection drops; parties known before the projections run."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
+import orjson
+import pytest
+
+from infra.live import LISTENER_NAME, LiveBroker, LiveFeed, LiveLimits
+from projections.access import AccessProjection
+from projections.engine import Projector
+from projections.queries.ledger import Access, LedgerFilter
+
+APPEND = "SELECT p FROM ledger_append($1::uuid[], $2::bigint[], $3::text[], $4::bytea[]) AS p"
+
+
+async def append(pool: asyncpg.Pool, stream: UUID, versions: list[int],
+                 data: dict[str, Any] | None = None) -> list[int]:
+    """Raw `Probe` entries (no projector runs in these tests to trip over them)."""
+    state = orjson.dumps({"meta": {"userId": "probe"}, **(data or {})})
+    rows = await pool.fetch(APPEND, [stream] * len(versions), versions,
+                            ["tests.live:Probe.Probed"] * len(versions), [state] * len(versions))
+    return [r["p"] for r in rows]
+
+
+async def positions_until(feed: LiveFeed, position: int) -> list[int]:
+    got: list[int] = []
+    while not got or got[-1] < position:
+        got += [le.entry.position for le in await feed.next_batch()]
+    return got
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+async def broker(database_url: str, pool: asyncpg.Pool) -> AsyncIterator[LiveBroker]:
+    # A long poll: what arrives must come through NOTIFY or the reconnect's own read.
+    live = LiveBroker(database_url, pool, LiveLimits(batch_size=2, poll_seconds=30),
+                      retry_seconds=0.1)
+    yield live
+    await live.stop()
+
+
+async def test_entries_committed_while_the_listener_is_down_arrive_after_it_reconnects(
+    broker: LiveBroker, pool: asyncpg.Pool,
+) -> None:
+    feed = await broker.subscribe()
+    stream = uuid4()
+    await append(pool, stream, [1, 2])
+    assert await positions_until(feed, 2) == [1, 2]
+    await pool.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                       " WHERE application_name = $1 AND datname = current_database()",
+                       LISTENER_NAME)
+    await append(pool, stream, [3, 4, 5])
+    assert await positions_until(feed, 5) == [3, 4, 5]
+    assert broker.reconnects == 1
+
+
+async def test_a_new_streams_first_entry_names_its_parties_before_the_projection_runs(
+    broker: LiveBroker, pool: asyncpg.Pool,
+) -> None:
+    startup = uuid4()
+    feed = await broker.subscribe()
+    await append(pool, uuid4(), [1], {"startup_id": str(startup)})
+    [live] = await feed.next_batch()
+    access = Access(party_of=frozenset({startup}))
+    page = await broker.catch_up_page(0, access, LedgerFilter(), None)
+    assert live.parties == {startup}
+    assert [(e.entry.position, e.parties) for e in page.entries] == [(1, {startup})]
+    assert await pool.fetchval("SELECT count(*) FROM stream_parties") == 0
+
+
+async def test_catch_up_trusts_stream_parties_only_up_to_the_access_projections_position(
+    broker: LiveBroker, pool: asyncpg.Pool,
+) -> None:
+    mine, theirs = uuid4(), uuid4()
+    for startup in (mine, theirs):
+        await append(pool, uuid4(), [1], {"startup_id": str(startup)})
+    access = Access(party_of=frozenset({mine}))
+    before = await broker.catch_up_page(0, access, LedgerFilter(), None)
+    projector = Projector(pool, [AccessProjection()])
+    await projector.ensure_tracking()
+    await projector.catch_up()
+    after = await broker.catch_up_page(0, access, LedgerFilter(), None)
+    assert [e.entry.position for e in before.entries] == [1, 2]  # judged in Python
+    assert [e.entry.position for e in after.entries] == [1]  # filtered in SQL
+
+
+def test_limits_come_from_passerelle_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PASSERELLE_MAX_SUBSCRIPTIONS_PER_CONNECTION", "5")
+    monkeypatch.setenv("PASSERELLE_LIVE_BUFFER_ENTRIES", "99")
+    limits = LiveLimits.from_env()
+    assert (limits.max_subscriptions_per_connection, limits.buffer_entries) == (5, 99)
