@@ -44,7 +44,7 @@ class Ledger(Application[UUID]):
     def load(self, cls: type[A], stream_id: UUID, version: int | None = None) -> A:
         """The aggregate, or NotFoundError when absent or of another type."""
         try:
-            aggregate = self.repository.get(stream_id, version=version)
+            aggregate: Aggregate = self.repository.get(stream_id, version=version)
         except AggregateNotFoundError:
             raise NotFoundError(f"No {cls.__name__.lower()} with id {stream_id}") from None
         if not isinstance(aggregate, cls):

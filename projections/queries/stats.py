@@ -55,6 +55,7 @@ async def platform_figures(conn: asyncpg.Connection) -> PlatformFigures:
     for r in await conn.fetch("SELECT name, currency, amount FROM stats_money ORDER BY currency"):
         money.setdefault(r["name"], {})[r["currency"]] = r["amount"]
     row = await conn.fetchrow(FIGURES_SQL)
+    assert row is not None  # one row of scalar subqueries, always
     return PlatformFigures(
         startups=counters.get("startups", 0), corporates=counters.get("corporates", 0),
         applications=counters.get("applications", 0),

@@ -12,7 +12,8 @@ from strawberry.types import Info
 
 from projections.queries import content as q
 
-Query = Callable[[asyncpg.Connection, Sequence[UUID]], Awaitable[dict[UUID, Any]]]
+# (connection, ids) -> rows by id; the connection comes from the pool.
+Query = Callable[[Any, Sequence[UUID]], Awaitable[dict[UUID, Any]]]
 
 
 def _maker(query: Query) -> Callable[[asyncpg.Pool], DataLoader[UUID, Any]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import orjson
@@ -41,7 +41,8 @@ async def append(pool: asyncpg.Pool, entries: Sequence[Entry]) -> None:
 
 
 async def snapshot(pool: asyncpg.Pool) -> dict[str, Any]:
-    async with pool.acquire() as conn:
+    async with pool.acquire() as proxy:
+        conn = cast(asyncpg.Connection, proxy)
         state: dict[str, Any] = {"figures": dataclasses.asdict(await platform_figures(conn))}
         for table, key in STATS_TABLES.items():
             state[table] = [tuple(r) for r in await conn.fetch(

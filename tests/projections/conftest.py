@@ -82,4 +82,13 @@ async def open_pool(database_url: str, history: int) -> AsyncIterator[Callable[[
 
 @pytest.fixture
 async def pool(open_pool: Callable[[], Any]) -> asyncpg.Pool:
+    """A pool on the ledger with history."""
     return await open_pool()
+
+
+@pytest.fixture
+async def empty_pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on an empty, migrated database."""
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
+    yield pool
+    await pool.close()
