@@ -23,10 +23,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from infra.embedded import resolve_database_url
-from infra.health import progress, update_gauges
-from infra.observability import REGISTRY, configure_logging
 from infra.eventstore import SNAPSHOT_INTERVAL, WriteSide
+from infra.health import progress, update_gauges
 from infra.migrate import apply_migrations
+from infra.observability import REGISTRY, configure_logging
 from infra.runtime import Runtime, running
 from infra.settings import Settings, load_settings
 from projections.base import Projection
@@ -35,8 +35,8 @@ from schema.auth import AuthMiddleware
 from schema.context import Services, context_for
 from schema.http import GraphQLHttp, HttpLimits
 from schema.observability import RequestLogMiddleware
-from schema.ratelimit import RateLimiter, RateLimitMiddleware
 from schema.persisted import PersistedQueries
+from schema.ratelimit import RateLimiter, RateLimitMiddleware
 from wiring import Slice
 from wiring.slices import all_slices
 

@@ -47,14 +47,19 @@ def _siren() -> str:
     return "".join(map(str, body)) + str((10 - total % 10) % 10)
 
 
-async def _post(http: httpx.AsyncClient, query: str, variables: dict[str, Any],
-                token: str) -> dict[str, Any]:
-    response = await http.post("", json={"query": query, "variables": variables},
-                               headers={"Authorization": f"Bearer {token}"})
-    body: dict[str, Any] = response.json()
-    if body.get("errors"):
-        raise RuntimeError(body["errors"])
-    return dict(body["data"])
+class Api:
+    """GraphQL over HTTP with a bearer token per call."""
+
+    def __init__(self, http: httpx.AsyncClient, url: str) -> None:
+        self.http, self.url = http, _endpoint(url)
+
+    async def data(self, query: str, variables: dict[str, Any], token: str) -> dict[str, Any]:
+        response = await self.http.post(self.url, json={"query": query, "variables": variables},
+                                        headers={"Authorization": f"Bearer {token}"})
+        body: dict[str, Any] = response.json()
+        if body.get("errors"):
+            raise RuntimeError(body["errors"])
+        return dict(body["data"])
 
 
 class Subscriber:
@@ -97,14 +102,14 @@ class Subscriber:
         return True
 
 
-async def _setup(http: httpx.AsyncClient, ctx: Any) -> tuple[str, int]:
+async def _setup(api: Api, ctx: Any) -> tuple[str, int]:
     """A fresh startup to write on, and the ledger head before the bench."""
     founder = ctx.token(f"bench-live-{random.randrange(10**9)}", "startup")
-    data = await _post(http, REGISTER, {"i": {
+    data = await api.data(REGISTER, {"i": {
         "name": "Live bench", "siren": _siren(), "description": "Subscription latency",
         "contactName": "Bench Founder", "contactEmail": "bench@example.fr"}}, founder)
     startup = data["registerStartup"]["startup"]["id"]
-    head = await _post(http, "{ ledger(first: 1) { totalCount } }", {},
+    head = await api.data("{ ledger(first: 1) { totalCount } }", {},
                        ctx.token("bench-live-auditor", "auditor"))
     return startup, int(head["ledger"]["totalCount"])
 
@@ -119,53 +124,54 @@ def _token_for(ctx: Any, i: int, startup: str) -> str:
         return str(ctx.token(f"bench-live-aud-{i}", "auditor"))
 
 
-async def _label(http: httpx.AsyncClient, token: str, startup: str, i: int) -> None:
+async def _label(api: Api, token: str, startup: str, i: int) -> None:
     """Grants the label on even steps, revokes it on odd ones: each commits one entry."""
     mutation = "revokeLabel" if i % 2 else "grantLabel"
-    data = await _post(http, LABEL % mutation, {"id": startup}, token)
+    data = await api.data(LABEL % mutation, {"id": startup}, token)
     if data[mutation]["userErrors"]:
         raise RuntimeError(data[mutation]["userErrors"])
 
 
-async def _head(http: httpx.AsyncClient, ctx: Any) -> int:
-    data = await _post(http, "{ ledger(first: 1) { totalCount } }", {},
+async def _head(api: Api, ctx: Any) -> int:
+    data = await api.data("{ ledger(first: 1) { totalCount } }", {},
                        ctx.token("bench-live-auditor", "auditor"))
     return int(data["ledger"]["totalCount"])  # positions are gapless
 
 
-async def _write(http: httpx.AsyncClient, ctx: Any, startup: str) -> None:
+async def _write(api: Api, ctx: Any, startup: str) -> None:
     """WRITES entries at a steady rate (after the warm-up's grant: revoke first)."""
     operators = [ctx.token(f"bench-live-op-{i}", "operator") for i in range(WRITERS)]
     started = time.perf_counter()
     for i in range(1, WRITES + 1):
-        await _label(http, operators[i % WRITERS], startup, i)
+        await _label(api, operators[i % WRITERS], startup, i)
         await asyncio.sleep(max(0.0, started + i / WRITES_PER_SECOND - time.perf_counter()))
 
 
 async def run(ctx: Any) -> dict[str, float]:
     """200 subscribers, 100 commits at 25/s; commit → subscriber latency."""
-    async with httpx.AsyncClient(base_url=_endpoint(ctx.url), timeout=30) as http:
-        startup, start = await _setup(http, ctx)
+    async with httpx.AsyncClient(timeout=30) as http:
+        api = Api(http, ctx.url)
+        startup, start = await _setup(api, ctx)
         subscribers = [Subscriber(_ws(ctx.url), _token_for(ctx, i, startup))
                        for i in range(SUBSCRIBERS)]
         readies = [asyncio.Event() for _ in subscribers]
         tasks = [asyncio.create_task(s.follow(start, r)) for s, r in zip(subscribers, readies,
                                                                           strict=True)]
         try:
-            return await _measure(http, ctx, startup, subscribers, readies)
+            return await _measure(api, ctx, startup, subscribers, readies)
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def _measure(http: httpx.AsyncClient, ctx: Any, startup: str,
+async def _measure(api: Api, ctx: Any, startup: str,
                    subscribers: list[Subscriber], readies: list[asyncio.Event]) -> dict[str, float]:
     await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 60)
-    await _label(http, ctx.token("bench-live-op-0", "operator"), startup, 0)  # warm-up
-    warm = await _head(http, ctx)
+    await _label(api, ctx.token("bench-live-op-0", "operator"), startup, 0)  # warm-up
+    warm = await _head(api, ctx)
     await asyncio.gather(*(s.wait_for(warm, 30) for s in subscribers))  # all live now
-    await _write(http, ctx, startup)
+    await _write(api, ctx, startup)
     first, last = warm + 1, warm + WRITES
     delivered = await asyncio.gather(*(s.wait_for(last, 15) for s in subscribers))
     samples = sorted(lat for s in subscribers for p, lat in s.latencies.items()

@@ -86,7 +86,8 @@ def _ledger_fault(e: StoredEntry, prev: bytes | None, expected: int) -> tuple[in
     if stream_hash(e.previous_hash, e) != e.hash:
         return e.position, f"position {e.position}: hash does not match the entry's stored bytes"
     if ledger_hash(prev, e.position, e.hash) != e.ledger_hash:
-        return e.position, f"position {e.position}: ledgerHash does not chain from the previous entry"
+        return (e.position,
+                f"position {e.position}: ledgerHash does not chain from the previous entry")
     return None
 
 

@@ -39,17 +39,16 @@ class LedgerRecorder(PostgresApplicationRecorder):
             [e.topic for e in stored_events],
             [e.state for e in stored_events],
         )
-        with self.datastore.get_connection() as conn, conn.transaction():
-            with conn.cursor() as curs:
-                # The key first: a concurrent retry waits on it, then replays our
-                # result, instead of tripping over the claims we are about to make.
-                if idempotency is not None:
-                    _remember(curs, idempotency)
-                for kind, value, stream_id in claims:
-                    _claim(curs, kind, value, stream_id)
-                positions = _append(curs, columns)
-                if idempotency is not None:
-                    curs.execute(SET_POSITION, (positions[-1], *idempotency[:2]), prepare=True)
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            # The key first: a concurrent retry waits on it, then replays our
+            # result, instead of tripping over the claims we are about to make.
+            if idempotency is not None:
+                _remember(curs, idempotency)
+            for kind, value, stream_id in claims:
+                _claim(curs, kind, value, stream_id)
+            positions = _append(curs, columns)
+            if idempotency is not None:
+                curs.execute(SET_POSITION, (positions[-1], *idempotency[:2]), prepare=True)
         return positions
 
 

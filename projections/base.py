@@ -6,10 +6,13 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import asyncpg
+import asyncpg.pool
 
 from projections.entries import Entry
 
 Row = dict[str, Any]
+# A plain connection or one borrowed from a pool.
+Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy[Any]
 
 
 class Projection(Protocol):

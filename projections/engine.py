@@ -5,12 +5,14 @@ so a crash at any point never skips or double-applies an entry."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
+from typing import cast
 
 import asyncpg
 
-from projections.base import Projection
+from projections.base import Conn, Projection
 from projections.entries import ENTRY_COLUMNS, Entry, entry_from_row
 
 log = logging.getLogger("passerelle.projector")
@@ -55,7 +57,7 @@ class Projector:
             await self._apply(conn, entries, positions)
             return entries[-1].position
 
-    async def _read(self, conn: asyncpg.Connection, after: int) -> list[Entry]:
+    async def _read(self, conn: Conn, after: int) -> list[Entry]:
         rows = await conn.fetch(
             f"SELECT {ENTRY_COLUMNS} FROM ledger_events WHERE notification_id > $1"
             " ORDER BY notification_id LIMIT $2", after, self.batch_size,
@@ -63,13 +65,14 @@ class Projector:
         return [entry_from_row(r) for r in rows]
 
     async def _apply(
-        self, conn: asyncpg.Connection, entries: list[Entry], positions: dict[str, int]
+        self, conn: Conn, entries: list[Entry], positions: dict[str, int]
     ) -> None:
         last = entries[-1].position
         for projection in self.projections:
             pending = [e for e in entries if e.position > positions[projection.name]]
             if pending:
-                await projection.apply(conn, pending)
+                # A pool's proxy forwards every Connection method.
+                await projection.apply(cast(asyncpg.Connection, conn), pending)
         await conn.execute(
             "UPDATE projection_tracking SET position = $2, updated_at = now()"
             " WHERE name = ANY($1::text[]) AND position < $2", self.names, last,
@@ -142,10 +145,8 @@ class ProjectorLeader:
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass
 
 
 async def _wait_either(a: asyncio.Event, b: asyncio.Event, timeout: float) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from projections.base import Projection
+from projections.base import Conn, Projection
 from projections.engine import Projector
 
 ProgressFn = Callable[[int, int], None]
@@ -28,7 +28,7 @@ async def _prepare(conn: asyncpg.Connection, p: Projection, schema: str) -> None
     await conn.execute(f"INSERT INTO {schema}.projection_tracking (name) VALUES ($1)", p.name)
 
 
-async def _head(conn: asyncpg.Connection) -> int:
+async def _head(conn: Conn) -> int:
     return int(await conn.fetchval(
         "SELECT coalesce(max(notification_id), 0) FROM ledger_events"))
 

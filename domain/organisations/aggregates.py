@@ -89,7 +89,8 @@ class Startup(Organisation):
 
     def grant_label(self, label: str, meta: Meta) -> None:
         if label in self.labels:
-            raise RuleViolationError(f"The startup already has the label {label}", ("input", "label"))
+            raise RuleViolationError(
+                f"The startup already has the label {label}", ("input", "label"))
         self._label_granted(label=label, meta=meta)
 
     @event("LabelGranted")

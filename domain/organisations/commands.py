@@ -35,8 +35,8 @@ class RegisterStartup(Command):
     website: Url | None = None
     city: ShortText | None = None
     founded_year: FoundedYear | None = None
-    sectors: Tags = []
-    technologies: Tags = []
+    sectors: Tags = Field(default_factory=list)
+    technologies: Tags = Field(default_factory=list)
     contact_name: Name
     contact_email: Email
     idempotency_key: IdempotencyKey | None = None

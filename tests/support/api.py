@@ -13,6 +13,9 @@ import httpx
 from infra.settings import Settings
 from server import create_app
 
+# (sub, role) or (sub, role, orgs)
+User = tuple[str, str] | tuple[str, str, list[str]]
+
 
 @dataclass
 class Api:
@@ -28,7 +31,7 @@ class Api:
                                     headers=headers)
 
     async def gql(self, query: str, variables: dict[str, Any] | None = None, *,
-                  as_user: tuple[str, str] | tuple[str, str, list[str]] | None = None) -> dict[str, Any]:
+                  as_user: User | None = None) -> dict[str, Any]:
         """The response body; `as_user` is (sub, role) or (sub, role, orgs)."""
         token = self.token_for(*as_user) if as_user else None
         response = await self.raw(query, variables, token)
@@ -36,7 +39,7 @@ class Api:
         return body
 
     async def data(self, query: str, variables: dict[str, Any] | None = None, *,
-                   as_user: tuple[str, str] | tuple[str, str, list[str]] | None = None) -> dict[str, Any]:
+                   as_user: User | None = None) -> dict[str, Any]:
         """`data` of a response that must have no top-level errors."""
         body = await self.gql(query, variables, as_user=as_user)
         assert "errors" not in body, body["errors"]
