@@ -224,6 +224,15 @@ def token(role: str, sub: str, orgs: tuple[str, ...], ttl: int) -> None:
     click.echo(issue_token(load_settings(), sub=sub, role=role, orgs=orgs, ttl_seconds=ttl))
 
 
+def _add_audit_commands() -> None:
+    from infra.audit_cli import audit
+
+    cli.add_command(audit)
+
+
+_add_audit_commands()
+
+
 @cli.group("projections")
 def projections_cli() -> None:
     """Inspect and rebuild read models."""

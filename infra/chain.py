@@ -80,19 +80,10 @@ def verify_stream(entries: Iterable[StoredEntry]) -> Verdict:
     return Verdict(True, count, prev, None, f"{count} entries verified")
 
 
-def _ledger_fault(e: StoredEntry, prev: bytes | None, expected: int) -> tuple[int, str] | None:
-    if e.position != expected:
-        return expected, f"position {expected} is missing (found {e.position} next)"
-    if stream_hash(e.previous_hash, e) != e.hash:
-        return e.position, f"position {e.position}: hash does not match the entry's stored bytes"
-    if ledger_hash(prev, e.position, e.hash) != e.ledger_hash:
-        return (e.position,
-                f"position {e.position}: ledgerHash does not chain from the previous entry")
-    return None
-
-
-class LedgerChecker:
-    """Checks the whole-ledger chain one entry at a time (constant memory)."""
+class RawLedgerChecker:
+    """Checks the whole-ledger chain one entry at a time (constant memory), over
+    columns already encoded as the hash wants them (stream id bytes, micros,
+    topic bytes): `verify` feeds it straight from PostgreSQL."""
 
     def __init__(self, start_position: int = 1, start_hash: bytes | None = None) -> None:
         self.prev = start_hash
@@ -100,19 +91,37 @@ class LedgerChecker:
         self.count = 0
         self.verdict: Verdict | None = None
 
-    def feed(self, e: StoredEntry) -> bool:
+    def _fail(self, position: int, why: str) -> bool:
+        self.verdict = Verdict(False, self.count, self.prev, position, why)
+        return False
+
+    def feed(self, pos: int, sid: bytes, ver: int, us: int, topic: bytes, state: bytes,
+             h: bytes, ph: bytes | None, lh: bytes) -> bool:
         """False once a fault is found (then `verdict` says where)."""
-        fault = _ledger_fault(e, self.prev, self.expected)
-        if fault:
-            self.verdict = Verdict(False, self.count, self.prev, fault[0], fault[1])
-            return False
-        self.prev, self.count, self.expected = e.ledger_hash, self.count + 1, self.expected + 1
+        if pos != self.expected:
+            return self._fail(self.expected,
+                              f"position {self.expected} is missing (found {pos} next)")
+        body = (sid + ver.to_bytes(8, "big", signed=True) + us.to_bytes(8, "big", signed=True)
+                + len(topic).to_bytes(4, "big", signed=True) + topic + state)
+        if hashlib.sha256((ph or ZERO) + body).digest() != h:
+            return self._fail(pos, f"position {pos}: hash does not match the entry's stored bytes")
+        if hashlib.sha256((self.prev or ZERO) + pos.to_bytes(8, "big") + h).digest() != lh:
+            return self._fail(
+                pos, f"position {pos}: ledgerHash does not chain from the previous entry")
+        self.prev, self.count, self.expected = lh, self.count + 1, self.expected + 1
         return True
 
     def result(self) -> Verdict:
         return self.verdict or Verdict(
-            True, self.count, self.prev, None, f"{self.count} entries verified"
-        )
+            True, self.count, self.prev, None, f"{self.count} entries verified")
+
+
+class LedgerChecker(RawLedgerChecker):
+    """The same check, fed with StoredEntry rows (the offline bundle check)."""
+
+    def feed_entry(self, e: StoredEntry) -> bool:
+        return self.feed(e.position, e.stream_id.bytes, e.version, micros(e.occurred_at),
+                         e.topic.encode(), e.state, e.hash, e.previous_hash, e.ledger_hash)
 
 
 def verify_ledger(entries: Iterable[StoredEntry], start_position: int = 1,
@@ -120,6 +129,6 @@ def verify_ledger(entries: Iterable[StoredEntry], start_position: int = 1,
     """Checks the whole-ledger chain, entries in position order (streamed)."""
     checker = LedgerChecker(start_position, start_hash)
     for e in entries:
-        if not checker.feed(e):
+        if not checker.feed_entry(e):
             break
     return checker.result()

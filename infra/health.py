@@ -16,7 +16,8 @@ class Progress:
 
     @property
     def lag(self) -> int:
-        return self.head - min(self.positions.values(), default=self.head)
+        # No tracking row yet means no projector ever ran here: nothing is projected.
+        return self.head - min(self.positions.values(), default=0)
 
 
 async def progress(pool: asyncpg.Pool, timeout: float = 2.0) -> Progress:

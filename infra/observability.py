@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -39,6 +40,34 @@ POOL_SIZE = Gauge("passerelle_pool_connections", "Read pool connections by state
                   ["state"], registry=REGISTRY)
 
 
+# The correlation id of the request being served, added to every log line written
+# while serving it (strawberry's own error log with the traceback included).
+CORRELATION_ID: ContextVar[str | None] = ContextVar("passerelle_correlation_id", default=None)
+
+OTHER = "other"
+
+
+class BoundedLabels:
+    """Label values a client chooses (operation names) admitted up to `limit`
+    distinct ones, the rest counted as "other": every new label value is a new
+    time series kept for the life of the process."""
+
+    def __init__(self, limit: int = 200) -> None:
+        self.limit = limit
+        self.seen: set[str] = set()
+
+    def __call__(self, value: str) -> str:
+        if value in self.seen:
+            return value
+        if len(self.seen) >= self.limit:
+            return OTHER
+        self.seen.add(value)
+        return value
+
+
+OPERATION_NAMES = BoundedLabels()
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message and any extras."""
 
@@ -52,6 +81,8 @@ class JsonFormatter(logging.Formatter):
         }
         entry.update({k: v for k, v in vars(record).items()
                       if k not in self.RESERVED and not k.startswith("_")})
+        if entry.get("correlation_id") is None and (correlation := CORRELATION_ID.get()):
+            entry["correlation_id"] = correlation
         if record.exc_info:
             entry["traceback"] = self.formatException(record.exc_info)
         return orjson.dumps(entry, default=str).decode()

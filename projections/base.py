@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 import asyncpg
 import asyncpg.pool
@@ -12,7 +12,7 @@ from projections.entries import Entry
 
 Row = dict[str, Any]
 # A plain connection or one borrowed from a pool.
-Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy[Any]
+Conn: TypeAlias = "asyncpg.Connection | asyncpg.pool.PoolConnectionProxy[Any]"
 
 
 class Projection(Protocol):

@@ -18,6 +18,12 @@ def _parse(document: str, max_tokens: int) -> DocumentNode:
 
 def operation_type(document: str, name: str | None, max_tokens: int = 5000) -> OperationType:
     """The type (query, mutation, subscription) of the operation to run."""
+    return operation_of(document, name, max_tokens)[0]
+
+
+def operation_of(document: str, name: str | None,
+                 max_tokens: int = 5000) -> tuple[OperationType, str | None]:
+    """The type and the name (None when anonymous) of the operation to run."""
     try:
         node = _parse(document, max_tokens)
     except GraphQLSyntaxError as exc:
@@ -28,4 +34,5 @@ def operation_type(document: str, name: str | None, max_tokens: int = 5000) -> O
     if len(operations) != 1:
         raise DocumentError("Name one operation of the document with `operationName`"
                             if name is None else f"No operation named {name}")
-    return operations[0].operation
+    operation = operations[0]
+    return operation.operation, operation.name.value if operation.name else None

@@ -18,9 +18,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
 
-from infra.observability import OPERATIONS
+from infra.observability import CORRELATION_ID, OPERATION_NAMES, OPERATIONS
 from schema.cache import ResponseCache
-from schema.documents import DocumentError, operation_type
+from schema.documents import DocumentError, operation_of
 from schema.persisted import PersistedQueries, PersistedQueryError
 
 NEW_TYPE = "application/graphql-response+json"
@@ -133,12 +133,21 @@ class GraphQLHttp:
     async def handle(self, request: Request) -> Response:
         if request.method == "GET" and self._wants_ide(request):
             return HTMLResponse(get_graphql_ide_html("graphiql"))
+        token = CORRELATION_ID.set(request.scope.get("passerelle.correlation_id"))
+        try:
+            return await self._handle(request)
+        finally:
+            CORRELATION_ID.reset(token)
+
+    async def _handle(self, request: Request) -> Response:
+        media = LEGACY_TYPE  # for a 406: the client accepts neither type
         try:
             media = response_type(request.headers.get("accept"))
             operations, batch = await operations_of(request, self.limits)
             results = [await self._one(request, op, media) for op in operations]
         except HttpError as exc:
-            return _error_response(exc, "application/json")
+            return _error_response(exc, media)
+        request.scope["passerelle.outcome"] = _outcome([body for _, body in results])
         if batch:
             return _json([r[1] for r in results], 200, media)
         status, body = results[0]
@@ -159,20 +168,26 @@ class GraphQLHttp:
         if not document:
             raise HttpError(400, "No `query` in the request")
         try:
-            kind = operation_type(document, name, self.limits.max_tokens)
+            kind, label = operation_of(document, name, self.limits.max_tokens)
         except DocumentError as exc:
             return 400, {"errors": [{"message": str(exc), "extensions": {"code": "GRAPHQL_PARSE_FAILED"}}]}
         if request.method == "GET" and kind is not OperationType.QUERY:
             raise HttpError(405, "Only queries may be sent with GET; POST mutations",
                             "METHOD_NOT_ALLOWED", {"Allow": "POST"})
-        request.scope["passerelle.operation"] = name or "anonymous"
+        label = label or "anonymous"
+        request.scope["passerelle.operation"] = label
         started = time.perf_counter()
         try:
             if kind is OperationType.QUERY and self.cache is not None:
-                return await self._cached(request, document, variables, name, media)
-            return await self._execute(request, document, variables, name, media)
+                status, body = await self._cached(request, document, variables, name, media)
+            else:
+                status, body = await self._execute(request, document, variables, name, media)
         finally:
-            OPERATIONS.labels(name or "anonymous", kind.value).observe(time.perf_counter() - started)
+            OPERATIONS.labels(OPERATION_NAMES(label), kind.value).observe(
+                time.perf_counter() - started)
+        if sha is not None and query is not None and "data" in body:
+            await self.persisted.learn(document)  # it parsed and validated: worth keeping
+        return status, body
 
     async def _cached(self, request: Request, document: str, variables: dict[str, Any] | None,
                       name: str | None, media: str) -> tuple[int, dict[str, Any]]:
@@ -214,6 +229,15 @@ class GraphQLHttp:
         elif not self.limits.suggestions:
             formatted["message"] = SUGGESTION.sub("", formatted["message"])
         return formatted
+
+
+def _outcome(bodies: list[dict[str, Any]]) -> str:
+    """For the request log: "error" when an internal error was masked, "errors"
+    when GraphQL reported errors (rules, validation), else "ok"."""
+    errors = [e for body in bodies for e in body.get("errors") or ()]
+    if any(e.get("message") == MASKED for e in errors):
+        return "error"
+    return "errors" if errors else "ok"
 
 
 def _json(body: Any, status: int, media: str) -> Response:

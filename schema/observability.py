@@ -12,13 +12,19 @@ from infra.observability import REQUESTS
 
 log = logging.getLogger("passerelle.request")
 
+# Label values must not come from the client as they are: every distinct value is
+# a time series kept forever (a scan of random paths would grow /metrics unbounded).
+ROUTES = frozenset({"/graphql", "/healthz", "/readyz", "/metrics"})
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
 
 class RequestLogMiddleware:
     """Outermost middleware: times every HTTP request and logs its outcome with the
     correlation id, viewer and GraphQL operation name (set by the endpoint)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, access_log: bool = True) -> None:
         self.app = app
+        self.access_log = access_log  # off: the latency metrics only
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -37,16 +43,20 @@ class RequestLogMiddleware:
         finally:
             self._record(scope, status["code"], time.perf_counter() - started)
 
-    @staticmethod
-    def _record(scope: Scope, status: int, seconds: float) -> None:
-        route = scope.get("path", "")
-        REQUESTS.labels(route, scope.get("method", ""), str(status)).observe(seconds)
+    def _record(self, scope: Scope, status: int, seconds: float) -> None:
+        path = scope.get("path", "")
+        method = scope.get("method", "")
+        REQUESTS.labels(path if path in ROUTES else "other",
+                        method if method in METHODS else "OTHER", str(status)).observe(seconds)
+        if not self.access_log:
+            return
         actor: Any = scope.get("passerelle.actor")
         log.info("request", extra={
             "correlation_id": scope.get("passerelle.correlation_id"),
-            "method": scope.get("method"), "path": route, "status": status,
+            "method": method, "path": path, "status": status,
             "duration_ms": round(seconds * 1000, 2),
             "operation": scope.get("passerelle.operation"),
             "viewer": f"{actor.role.value}:{actor.user_id}" if actor else None,
-            "outcome": "ok" if status < 400 else "refused" if status < 500 else "error",
+            "outcome": "error" if status >= 500 else "refused" if status >= 400
+            else scope.get("passerelle.outcome", "ok"),
         })

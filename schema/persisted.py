@@ -62,8 +62,15 @@ class PersistedQueries:
             raise PersistedQueryError("provided sha does not match query", "BAD_REQUEST")
         if self.allow_list_only:
             return await self._allowed(sha)
-        await self.register(query, registered=False)
-        return query
+        return query  # `learn` stores it once it has parsed and validated
+
+    async def learn(self, document: str) -> None:
+        """Stores a document a client sent with its hash (APQ). Called only for
+        documents that parsed and validated: storing whatever arrives would let
+        anyone fill the table with megabytes of garbage."""
+        if self.allow_list_only or sha256_hex(document) in self.cache:
+            return
+        await self.register(document, registered=False)
 
     async def _allowed(self, sha: str) -> str:
         found = await self._lookup(sha)

@@ -18,15 +18,20 @@ ON CONFLICT (bucket) DO UPDATE SET
     hits = CASE WHEN r.window_start = EXCLUDED.window_start THEN r.hits + 1 ELSE 1 END,
     window_start = EXCLUDED.window_start
 RETURNING hits"""
+# Buckets of past windows: without this the table keeps one row per client ever seen.
+PRUNE = "DELETE FROM rate_limits WHERE window_start < $1"
 
 
 class RateLimiter:
     """Counts requests per bucket and window; `pool` is set once the runtime runs."""
 
-    def __init__(self, per_token: int, per_ip: int, window_seconds: int = 60) -> None:
+    def __init__(self, per_token: int, per_ip: int, window_seconds: int = 60,
+                 prune_every: int = 1000) -> None:
         self.per_token = per_token
         self.per_ip = per_ip
         self.window = window_seconds
+        self.prune_every = prune_every
+        self.counted = 0
         self.pool: asyncpg.Pool | None = None
 
     def bucket(self, scope: Scope) -> tuple[str, int]:
@@ -44,6 +49,9 @@ class RateLimiter:
         now = time.time()
         start = math.floor(now / self.window) * self.window
         hits = await self.pool.fetchval(HIT, bucket, _ts(start))
+        self.counted += 1
+        if self.counted % self.prune_every == 0:
+            await self.pool.execute(PRUNE, _ts(start))
         if hits <= limit:
             return None
         return max(1, math.ceil(start + self.window - now))

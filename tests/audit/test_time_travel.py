@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from uuid import UUID
 
+import asyncpg
+
+from projections.organisations import evolve_member, member_key
+from projections.queries.timetravel import fold_keyed
 from tests.audit.conftest import AUDITOR, OPERATOR, Story, register_corporate
 from tests.support.api import Api
 
@@ -94,3 +99,16 @@ async def test_a_startup_id_asked_as_a_corporate_is_null_in_the_past_too(
 ) -> None:
     data = await api.data(CORPORATE, {"id": story.id, "asOf": None, "v": 1})
     assert data["corporate"] is None
+
+
+async def test_members_can_be_folded_as_of_a_version(api: Api, story: Story,
+                                                     database_url: str) -> None:
+    conn = await asyncpg.connect(database_url)
+    try:
+        at_1 = await fold_keyed(conn, UUID(story.id), member_key, evolve_member, None, 1)
+        at_5 = await fold_keyed(conn, UUID(story.id), member_key, evolve_member, None, 5)
+    finally:
+        await conn.close()
+    assert [user for _, user in at_1] == ["alice"]
+    assert [(user, row["role"]) for (_, user), row in at_5.items()] == [
+        ("alice", "ADMIN"), ("bruno", "MEMBER")]

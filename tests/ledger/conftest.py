@@ -32,3 +32,11 @@ async def sql(database_url: str, recorded: dict[str, Any]) -> AsyncIterator[asyn
     conn = await asyncpg.connect(database_url)
     yield conn
     await conn.close()
+
+
+@pytest.fixture
+async def empty_sql(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A plain SQL session on an empty, migrated database."""
+    conn = await asyncpg.connect(database_url)
+    yield conn
+    await conn.close()

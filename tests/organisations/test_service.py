@@ -110,10 +110,6 @@ async def test_an_update_at_a_stale_expected_version_is_a_conflict(
     assert refused.value.field == ("input", "expectedVersion")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: Ledger.create_once only maps DuplicateIdempotencyKeyError to the first result, but a"
-    " concurrent retry first collides on the SIREN claim (DuplicateClaimError); remove this"
-    " marker once domain/ledger.py catches both"))
 async def test_concurrent_retries_with_one_idempotency_key_append_once_and_agree_on_the_id(
     service: OrganisationService, write_side: WriteSide,
 ) -> None:

@@ -1,0 +1,1 @@
+"""End-to-end benchmarks of Passerelle: `python -m bench` (see bench/__main__.py)."""
