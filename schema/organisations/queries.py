@@ -73,7 +73,8 @@ class OrganisationQuery:
         at_version: int | None = None,
     ) -> Startup | None:
         row = await organisation_row(info, id, as_of, at_version)
-        return Startup.from_row(row) if row and row["kind"] == "STARTUP" else None
+        past = (as_of, at_version) if wants_past(as_of, at_version) else None
+        return Startup.from_row(row, past) if row and row["kind"] == "STARTUP" else None
 
     @strawberry.field
     async def corporates(
@@ -90,4 +91,5 @@ class OrganisationQuery:
         at_version: int | None = None,
     ) -> Corporate | None:
         row = await organisation_row(info, id, as_of, at_version)
-        return Corporate.from_row(row) if row and row["kind"] == "CORPORATE" else None
+        past = (as_of, at_version) if wants_past(as_of, at_version) else None
+        return Corporate.from_row(row, past) if row and row["kind"] == "CORPORATE" else None

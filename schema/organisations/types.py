@@ -11,6 +11,8 @@ from strawberry.types import Info
 
 from domain.policy import can_see_members
 from infra import pii
+from projections.organisations import evolve_member, member_key
+from projections.queries.timetravel import fold_keyed
 from schema.common import Connection, Label, MemberRole, Node, Role, Versioned
 
 if TYPE_CHECKING:
@@ -37,12 +39,27 @@ class Member:
     email: str | None
 
 
-async def members_of(info: Info[Any, Any], organisation_id: UUID) -> list[Member]:
+# (asOf, atVersion) of a time-travel read, so nested members are of that moment too.
+Past = tuple[datetime | None, int | None]
+
+
+async def _member_rows(info: Info[Any, Any], organisation_id: UUID, past: Past | None) -> list[Any]:
+    if past is None:
+        rows: list[Any] = await info.context.loaders.members.load(organisation_id)
+        return rows
+    async with info.context.pool.acquire() as conn:
+        folded = await fold_keyed(conn, organisation_id, member_key, evolve_member, *past)
+    return sorted(folded.values(), key=lambda r: (r["added_at"], r["user_id"]))
+
+
+async def members_of(
+    info: Info[Any, Any], organisation_id: UUID, past: Past | None = None
+) -> list[Member]:
     """Seen by the organisation's own members, operators and auditors."""
     context = info.context
     if not can_see_members(context.actor, await context.viewer_orgs(), organisation_id):
         return []
-    rows = await context.loaders.members.load(organisation_id)
+    rows = await _member_rows(info, organisation_id, past)
     keys = await context.loaders.person_key.load_many([r["user_id"] for r in rows])
     members = []
     for row, key in zip(rows, keys, strict=True):
@@ -82,10 +99,11 @@ class Startup(Node, Versioned, Organisation):
     sectors: list[str]
     technologies: list[str]
     labels: list[Label]
+    past: strawberry.Private[Past | None] = None
 
     @strawberry.field(description="Seen by the organisation's own members, operators and auditors; empty for anyone else.")
     async def members(self, info: Info[Any, Any]) -> list[Member]:
-        return await members_of(info, UUID(str(self.id)))
+        return await members_of(info, UUID(str(self.id)), self.past)
 
     @strawberry.field
     async def solutions(
@@ -120,8 +138,8 @@ class Startup(Node, Versioned, Organisation):
         return await startup_loans(info, UUID(str(self.id)), first, after)
 
     @classmethod
-    def from_row(cls, row: Any) -> Startup:
-        return cls(**_common(row), city=row["city"], founded_year=row["founded_year"],
+    def from_row(cls, row: Any, past: Past | None = None) -> Startup:
+        return cls(**_common(row), past=past, city=row["city"], founded_year=row["founded_year"],
                    sectors=list(row["sectors"]), technologies=list(row["technologies"]),
                    labels=[Label(x) for x in row["labels"]])
 
@@ -138,10 +156,11 @@ class Corporate(Node, Versioned, Organisation):
     website: str | None
     sector: str | None
     community_member: bool = strawberry.field(description="Member of the corporate community programme.")
+    past: strawberry.Private[Past | None] = None
 
     @strawberry.field(description="Seen by the organisation's own members, operators and auditors; empty for anyone else.")
     async def members(self, info: Info[Any, Any]) -> list[Member]:
-        return await members_of(info, UUID(str(self.id)))
+        return await members_of(info, UUID(str(self.id)), self.past)
 
     @strawberry.field
     async def calls(
@@ -160,8 +179,8 @@ class Corporate(Node, Versioned, Organisation):
         return await corporate_orders(info, UUID(str(self.id)), first, after)
 
     @classmethod
-    def from_row(cls, row: Any) -> Corporate:
-        return cls(**_common(row), sector=row["sector"], community_member=row["community_member"])
+    def from_row(cls, row: Any, past: Past | None = None) -> Corporate:
+        return cls(**_common(row), past=past, sector=row["sector"], community_member=row["community_member"])
 
 
 def organisation_from_row(row: Any) -> Startup | Corporate:
