@@ -37,15 +37,6 @@ class Services:
         return await asyncio.to_thread(fn, *args)
 
 
-def _loader(pool: asyncpg.Pool, query: Callable[..., Any], default: Any = None) -> DataLoader[Any, Any]:
-    async def load(keys: list[Any]) -> list[Any]:
-        async with pool.acquire() as conn:
-            found = await query(conn, keys)
-        return [found.get(k, default) for k in keys]
-
-    return DataLoader(load_fn=load)
-
-
 @dataclass
 class Loaders:
     """Per-request DataLoaders: one query per kind of thing per request."""
@@ -56,10 +47,12 @@ class Loaders:
 
     @classmethod
     def create(cls, pool: asyncpg.Pool) -> Loaders:
+        from schema.reading import batch_loader
+
         return cls(
-            organisation=_loader(pool, org_q.organisations_by_id),
-            members=_loader(pool, org_q.members_by_organisation, []),
-            person_key=_loader(pool, org_q.person_keys),
+            organisation=batch_loader(org_q.organisations_by_id)(pool),
+            members=batch_loader(org_q.members_by_organisation, [])(pool),
+            person_key=batch_loader(org_q.person_keys)(pool),
         )
 
 

@@ -20,7 +20,7 @@ from strawberry.http.ides import get_graphql_ide_html
 
 from infra.observability import CORRELATION_ID, OPERATION_NAMES, OPERATIONS
 from schema.cache import ResponseCache
-from schema.documents import DocumentError, operation_of
+from schema.documents import DocumentError, contains_nul, operation_of
 from schema.persisted import PersistedQueries, PersistedQueryError
 
 NEW_TYPE = "application/graphql-response+json"
@@ -112,6 +112,8 @@ def _checked(op: Any) -> tuple[str | None, dict[str, Any] | None, str | None, st
         raise HttpError(400, "`query` must be a string")
     if variables is not None and not isinstance(variables, dict):
         raise HttpError(400, "`variables` must be an object")
+    if contains_nul(variables):
+        raise HttpError(400, "Strings may not contain the NUL character (U+0000)")
     if name is not None and not isinstance(name, str):
         raise HttpError(400, "`operationName` must be a string")
     persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None

@@ -10,8 +10,8 @@ from strawberry.types import Info
 
 from projections.queries import ledger as ledger_q
 from schema.common import Node
-from schema.organisations.queries import parse_id
 from schema.organisations.types import organisation_from_row
+from schema.reading import parse_id
 
 NodeResolver = Callable[[Info[Any, Any], Any], Awaitable[Node | None]]
 

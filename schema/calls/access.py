@@ -11,7 +11,7 @@ from strawberry.types import Info
 from domain.actors import Role
 from domain.calls.policy import can_see_application, can_see_call, sees_every_application
 from projections.queries import calls as q
-from schema.directory.reading import batch_loader, load_by_id
+from schema.reading import batch_loader, load_by_id
 
 
 async def call_visibility(info: Info[Any, Any]) -> q.Visibility:

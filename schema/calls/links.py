@@ -12,7 +12,7 @@ from projections.queries import calls as q
 from schema.calls.access import application_visibility, call_visibility
 from schema.calls.types import Application, Call
 from schema.common import Connection, connection
-from schema.directory.reading import page_of
+from schema.reading import page_of
 
 
 async def startup_applications(

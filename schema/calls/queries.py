@@ -20,7 +20,7 @@ from schema.calls.access import (
 )
 from schema.calls.types import Application, Call, CallFilter
 from schema.common import Connection, Node, connection
-from schema.directory.reading import entity_row, optional_id, page_of
+from schema.reading import entity_row, optional_id, page_of
 
 
 async def call_node(info: Info[Any, Any], stream_id: UUID) -> Node | None:

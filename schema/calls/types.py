@@ -19,9 +19,9 @@ from schema.calls.access import (
 )
 from schema.calls.money import Money
 from schema.common import Connection, Node, Versioned, connection
-from schema.directory.reading import page_of
 from schema.directory.types import Solution, solution_row
 from schema.organisations.types import Corporate, Startup
+from schema.reading import page_of
 
 
 @strawberry.enum

@@ -6,26 +6,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from uuid import UUID
 
-import asyncpg
-from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from projections.queries import content as q
+from schema.reading import load_by_id
 
 # (connection, ids) -> rows by id; the connection comes from the pool.
 Query = Callable[[Any, Sequence[UUID]], Awaitable[dict[UUID, Any]]]
-
-
-def _maker(query: Query) -> Callable[[asyncpg.Pool], DataLoader[UUID, Any]]:
-    def make(pool: asyncpg.Pool) -> DataLoader[UUID, Any]:
-        async def load(keys: list[UUID]) -> list[Any]:
-            async with pool.acquire() as conn:
-                found = await query(conn, keys)
-            return [found.get(k) for k in keys]
-
-        return DataLoader(load_fn=load)
-
-    return make
 
 
 LOADERS: dict[str, Query] = {
@@ -37,4 +24,4 @@ LOADERS: dict[str, Query] = {
 
 async def load_row(info: Info[Any, Any], name: str, stream_id: UUID) -> Any:
     """The read-model row of one entity (None when absent)."""
-    return await info.context.loader(name, _maker(LOADERS[name])).load(stream_id)
+    return await load_by_id(info, name, LOADERS[name], stream_id)

@@ -7,12 +7,12 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from projections.queries.agreements import agreements_by_id
 from projections.queries.loans import loans_by_id
 from projections.queries.orders import orders_by_id
+from schema.reading import load_by_id
 
 Query = Callable[[asyncpg.Connection, list[UUID]], Any]
 QUERIES: dict[str, Query] = {
@@ -22,22 +22,9 @@ QUERIES: dict[str, Query] = {
 }
 
 
-def _factory(query: Query) -> Callable[[asyncpg.Pool], DataLoader[UUID, Any]]:
-    def make(pool: asyncpg.Pool) -> DataLoader[UUID, Any]:
-        async def load(keys: list[UUID]) -> list[Any]:
-            async with pool.acquire() as conn:
-                found = await query(conn, keys)
-            return [found.get(k) for k in keys]
-
-        return DataLoader(load_fn=load)
-
-    return make
-
-
 async def load_row(info: Info[Any, Any], kind: str, stream_id: UUID) -> Any:
     """The current read-model row (cached for the request)."""
-    loader = info.context.loader(kind, _factory(QUERIES[kind]))
-    return await loader.load(stream_id)
+    return await load_by_id(info, kind, QUERIES[kind], stream_id)
 
 
 async def fresh_row(info: Info[Any, Any], kind: str, stream_id: UUID) -> Any:

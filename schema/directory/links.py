@@ -11,8 +11,8 @@ from strawberry.types import Info
 from domain.actors import Role
 from projections.queries import directory as q
 from schema.common import Connection, connection
-from schema.directory.reading import page_of
 from schema.directory.types import Solution
+from schema.reading import page_of
 
 
 async def startup_solutions(

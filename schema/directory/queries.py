@@ -12,8 +12,8 @@ from strawberry.types import Info
 from projections.directory import evolve_solution
 from projections.queries import directory as q
 from schema.common import Connection, Node, connection
-from schema.directory.reading import entity_row, page_of
 from schema.directory.types import Solution, SolutionFilter, solution_row
+from schema.reading import entity_row, page_of
 
 
 async def solution_node(info: Info[Any, Any], stream_id: UUID) -> Node | None:

@@ -12,8 +12,8 @@ from strawberry.types import Info
 
 from projections.queries import directory as q
 from schema.common import Node, Versioned
-from schema.directory.reading import load_by_id
 from schema.organisations.types import Startup
+from schema.reading import load_by_id
 
 
 @strawberry.enum

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from infra.live import LiveBroker, LiveEntry, LiveFeed
-from projections.entries import Entry
 from schema.live.viewer import Viewer
 
 
@@ -35,13 +34,13 @@ class Follower:
         if self._feed is not None:
             self.broker.unsubscribe(self._feed)
 
-    async def next_batch(self) -> list[Entry]:
+    async def next_batch(self) -> list[LiveEntry]:
         assert self._feed is not None, "start() first"
         if self.live:
             return await self._admit(await self._feed.next_batch())
         return await self._catch_up_batch()
 
-    async def _catch_up_batch(self) -> list[Entry]:
+    async def _catch_up_batch(self) -> list[LiveEntry]:
         v = self.viewer
         page = await self.broker.catch_up_page(self.scanned, v.access, v.filter, v.member)
         v.joined(page.member_of)
@@ -60,8 +59,8 @@ class Follower:
             return
         self.live = True
 
-    async def _admit(self, entries: Sequence[LiveEntry]) -> list[Entry]:
-        visible: list[Entry] = []
+    async def _admit(self, entries: Sequence[LiveEntry]) -> list[LiveEntry]:
+        visible: list[LiveEntry] = []
         for le in entries:
             e = le.entry
             if e.position <= self.sent:
@@ -69,6 +68,6 @@ class Follower:
             if self.viewer.sees(e, le.parties) or (
                     self.viewer.may_have_joined(e)
                     and await self.viewer.sees_after_refresh(e, le.parties)):
-                visible.append(e)
+                visible.append(le)
                 self.sent = e.position
         return visible

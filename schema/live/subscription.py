@@ -15,8 +15,9 @@ from domain.actors import Role
 from infra.live import FellBehindError, LiveBroker
 from projections.pagination import PaginationError
 from schema.errors import bad_request, unauthenticated
-from schema.ledger import LedgerEntry, LedgerFilter, _filter, access_of, entry_type
+from schema.ledger import LedgerEntry, LedgerFilter, _filter, access_of
 from schema.live.follower import Follower
+from schema.live.shared import shared_entry
 from schema.live.viewer import Viewer
 
 # RFC 6455 "Try Again Later": graphql-ws clients treat it as retryable.
@@ -86,7 +87,7 @@ class LiveSubscription:
                 batch = await _next_batch(follower, info)
                 # A key destroyed (forgetPerson) since the last batch must not be used.
                 info.context.loaders.person_key.clear_all()
-                for entry in batch:
-                    yield entry_type(entry)
+                for live in batch:
+                    yield shared_entry(live)
         finally:
             follower.close()

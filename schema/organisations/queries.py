@@ -4,26 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
 
 from projections.organisations import evolve_organisation
-from projections.pagination import PaginationError, clamp_first
+from projections.pagination import PaginationError
 from projections.queries import organisations as q
 from projections.queries.timetravel import fold_stream, wants_past
 from schema.common import Connection, Role, connection
 from schema.errors import bad_request
 from schema.organisations.types import Corporate, Startup, StartupFilter, Viewer
-
-
-def parse_id(value: strawberry.ID) -> UUID | None:
-    """An id that is not a UUID names nothing."""
-    try:
-        return UUID(str(value))
-    except ValueError:
-        return None
+from schema.reading import page_of, parse_id
 
 
 async def organisation_row(
@@ -40,15 +32,6 @@ async def organisation_row(
         return await fold_stream(conn, stream_id, evolve_organisation, as_of, at_version)
 
 
-async def _page(info: Info[Any, Any], first: int | None, fetch: Any) -> Any:
-    try:
-        limit = clamp_first(first)
-        async with info.context.pool.acquire() as conn:
-            return await fetch(conn, limit)
-    except PaginationError as exc:
-        raise bad_request(exc) from None
-
-
 @strawberry.type
 class OrganisationQuery:
     @strawberry.field
@@ -63,7 +46,7 @@ class OrganisationQuery:
     ) -> Connection[Startup]:
         f = filter or StartupFilter()
         flt = q.StartupFilter(f.search, f.sector, f.technology, f.label.value if f.label else None)
-        page = await _page(info, first, lambda conn, n: q.list_startups(conn, n, after, flt))
+        page = await page_of(info, first, lambda conn, n: q.list_startups(conn, n, after, flt))
         result: Connection[Startup] = connection(page, Startup.from_row)
         return result
 
@@ -81,7 +64,7 @@ class OrganisationQuery:
         self, info: Info[Any, Any], first: int | None = 20, after: str | None = None,
         search: str | None = None,
     ) -> Connection[Corporate]:
-        page = await _page(info, first, lambda conn, n: q.list_corporates(conn, n, after, search))
+        page = await page_of(info, first, lambda conn, n: q.list_corporates(conn, n, after, search))
         result: Connection[Corporate] = connection(page, Corporate.from_row)
         return result
 

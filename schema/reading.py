@@ -1,4 +1,4 @@
-"""Read helpers the directory and calls fields share: batch loaders, pages,
+"""Read helpers every slice's fields share: batch loaders, pages, ids,
 single entities now or in the past."""
 
 from __future__ import annotations
@@ -17,7 +17,17 @@ from projections.base import Evolve
 from projections.pagination import Page, PaginationError, clamp_first
 from projections.queries.timetravel import fold_stream, wants_past
 from schema.errors import bad_request
-from schema.organisations.queries import parse_id
+
+
+def parse_id(value: strawberry.ID | str | None) -> UUID | None:
+    """An id that is not a UUID names nothing."""
+    if value is None:
+        return None
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return None
+
 
 BatchQuery = Callable[[asyncpg.Connection, list[Any]], Awaitable[dict[Any, Any]]]
 
