@@ -190,6 +190,9 @@ def serve(host: str | None, port: int | None) -> None:
     import uvicorn
 
     settings = load_settings()
+    if settings.jwt_secret_is_default:
+        log.warning("PASSERELLE_JWT_SECRET is unset: tokens are signed with the PUBLIC "
+                    "development secret. Never run like this in production.")
     database_url, keeper = resolve_database_url(settings)
     with keeper:
         apply_migrations(database_url)

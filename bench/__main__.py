@@ -100,6 +100,7 @@ def main(seconds: float, clients: int, out: str, only: tuple[str, ...], no_modul
          module_timeout: float) -> None:
     """Benchmark Passerelle end to end and write the report."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s bench %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     started = time.perf_counter()
     logs = Path(tempfile.mkdtemp(prefix="passerelle-bench-")) / "server.log"
     with fresh_database(bench_settings()) as db:

@@ -109,7 +109,7 @@ async def client(spec: dict[str, Any], templates: list[Template], k: int, stop_a
 async def run(spec: dict[str, Any]) -> dict[str, float]:
     templates = [Template(spec["host"], spec["port"], spec["path"], r["body"], r.get("token"))
                  for r in spec["requests"]]
-    counter, latencies = Counter(), []
+    counter, latencies = Counter(), list[float]()
     counter.next = int(spec.get("first_n", 0))
     cpu = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()

@@ -18,8 +18,15 @@ Conn: TypeAlias = "asyncpg.Connection | asyncpg.pool.PoolConnectionProxy[Any]"
 class Projection(Protocol):
     """Folds ledger entries into its tables, inside the projector's transaction."""
 
-    name: str
-    tables: tuple[str, ...]
+    @property
+    def name(self) -> str:
+        """Its row in projection_tracking."""
+        ...
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """The tables it owns (rebuilt together)."""
+        ...
 
     async def apply(self, conn: asyncpg.Connection, entries: Sequence[Entry]) -> None:
         """Applies entries (in position order) to this projection's rows."""

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -52,6 +53,8 @@ def build_schema(
 ) -> strawberry.Schema:
     """Merges the slices' roots into one schema with the abuse limits."""
     limits = {"depth": 12, "aliases": 30, "tokens": 5000, **(limits or {})}
+    rules = [*QueryDepthLimiter(max_depth=limits["depth"]).validation_rules,
+             *MaxAliasesLimiter(max_alias_count=limits["aliases"]).validation_rules]
     return strawberry.Schema(
         query=merge_types("Query", query_roots),
         mutation=merge_types("Mutation", mutation_roots),
@@ -59,8 +62,9 @@ def build_schema(
         execution_context_class=SharedEventExecution,
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=limits["tokens"]),
-            lambda: QueryDepthLimiter(max_depth=limits["depth"]),
-            lambda: MaxAliasesLimiter(max_alias_count=limits["aliases"]),
+            # Limiter rules built once: fresh rule classes per request would make
+            # every request miss ValidationCache (it is keyed by the rules).
+            lambda: AddValidationRules(rules),
             lambda: ParserCache(maxsize=1024),
             lambda: ValidationCache(maxsize=1024),
             lambda: _MaskErrors(should_mask_error=_is_internal),

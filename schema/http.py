@@ -6,11 +6,13 @@ bodies and batches; automatic persisted queries and the production allow-list.""
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 import orjson
 import strawberry
 from graphql import GraphQLError, OperationType
@@ -26,7 +28,18 @@ from schema.persisted import PersistedQueries, PersistedQueryError
 NEW_TYPE = "application/graphql-response+json"
 LEGACY_TYPE = "application/json"
 MASKED = "Unexpected error."
+# verify recomputes from the stored rows: tampering does not move the projected position.
+NEVER_CACHED = re.compile(r"\bverify\b")
 SUGGESTION = re.compile(r" Did you mean .*\?$")
+# The database cannot be reached (stopped, restarting, network): the request may
+# succeed if retried, so it is a 503 with Retry-After, not an internal error.
+DATABASE_DOWN: tuple[type[BaseException], ...] = (
+    OSError, TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+)
+UNAVAILABLE = "The database is unavailable; retry shortly"
+
+log = logging.getLogger("passerelle.http")
 
 
 class HttpError(Exception):
@@ -135,9 +148,20 @@ class GraphQLHttp:
     async def handle(self, request: Request) -> Response:
         if request.method == "GET" and self._wants_ide(request):
             return HTMLResponse(get_graphql_ide_html("graphiql"))
-        token = CORRELATION_ID.set(request.scope.get("passerelle.correlation_id"))
+        correlation = request.scope.get("passerelle.correlation_id")
+        token = CORRELATION_ID.set(correlation)
         try:
             return await self._handle(request)
+        except DATABASE_DOWN as exc:
+            log.warning("database unavailable: %r", exc)
+            return _error_response(_unavailable(), _media_or_legacy(request))
+        except Exception:
+            # Never a bare 500 page: masked, with the id the traceback is logged under.
+            log.exception("request failed")
+            request.scope["passerelle.outcome"] = "error"
+            body = {"errors": [{"message": MASKED, "extensions": {
+                "code": "INTERNAL_SERVER_ERROR", "correlationId": correlation}}]}
+            return _json(body, 500, _media_or_legacy(request))
         finally:
             CORRELATION_ID.reset(token)
 
@@ -180,7 +204,8 @@ class GraphQLHttp:
         request.scope["passerelle.operation"] = label
         started = time.perf_counter()
         try:
-            if kind is OperationType.QUERY and self.cache is not None:
+            if kind is OperationType.QUERY and self.cache is not None \
+                    and not NEVER_CACHED.search(document):
                 status, body = await self._cached(request, document, variables, name, media)
             else:
                 status, body = await self._execute(request, document, variables, name, media)
@@ -221,7 +246,17 @@ class GraphQLHttp:
         body["data"] = result.data
         if result.extensions:
             body["extensions"] = result.extensions
+        if any(e["message"] == MASKED for e in body.get("errors", ())) and await self._down():
+            raise HttpError(*_UNAVAILABLE)
         return 200, body
+
+    async def _down(self) -> bool:
+        """After an internal error: was it the database being unreachable?"""
+        try:
+            await self.pool.fetchval("SELECT 1", timeout=1)
+        except DATABASE_DOWN:
+            return True
+        return False
 
     def _format(self, error: GraphQLError, correlation: str | None) -> dict[str, Any]:
         formatted: dict[str, Any] = dict(error.formatted)
@@ -231,6 +266,20 @@ class GraphQLHttp:
         elif not self.limits.suggestions:
             formatted["message"] = SUGGESTION.sub("", formatted["message"])
         return formatted
+
+
+_UNAVAILABLE = (503, UNAVAILABLE, "SERVICE_UNAVAILABLE", {"Retry-After": "1"})
+
+
+def _unavailable() -> HttpError:
+    return HttpError(*_UNAVAILABLE)
+
+
+def _media_or_legacy(request: Request) -> str:
+    try:
+        return response_type(request.headers.get("accept"))
+    except HttpError:
+        return LEGACY_TYPE
 
 
 def _outcome(bodies: list[dict[str, Any]]) -> str:

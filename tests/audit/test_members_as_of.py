@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from tests.support.api import Api
 
-REGISTER = """mutation($i: RegisterStartupInput!) { registerStartup(input: $i) { startup { id } } }"""
+REGISTER = """mutation($i: RegisterStartupInput!) {
+  registerStartup(input: $i) { startup { id } } }"""
 ADD = """mutation($i: AddMemberInput!) { addMember(input: $i) { userErrors { code } } }"""
-AT = """query($id: ID!, $v: Int) { startup(id: $id, atVersion: $v) { version members { userId } } }"""
+AT = """query($id: ID!, $v: Int) {
+  startup(id: $id, atVersion: $v) { version members { userId } } }"""
 
 
 async def test_a_startup_read_at_an_old_version_lists_the_members_of_that_version(api: Api) -> None:

@@ -11,6 +11,7 @@ from uuid import UUID
 from infra.chain import (
     ZERO,
     LedgerChecker,
+    RawLedgerChecker,
     StoredEntry,
     entry_bytes,
     ledger_hash,
@@ -153,3 +154,20 @@ def test_a_stream_entry_with_a_changed_time_is_reported() -> None:
     stream = build([A, A])
     stream[1] = dataclasses.replace(stream[1], occurred_at=T0)
     assert verify_stream(stream).first_invalid_position == 2
+
+
+def test_the_raw_checker_accepts_columns_encoded_as_the_hash_wants_them() -> None:
+    checker = RawLedgerChecker()
+    for e in build([A, B, A]):
+        assert checker.feed(e.position, e.stream_id.bytes, e.version, micros(e.occurred_at),
+                            e.topic.encode(), e.state, e.hash, e.previous_hash, e.ledger_hash)
+    assert (checker.result().valid, checker.result().checked) == (True, 3)
+
+
+def test_the_raw_checker_reports_a_changed_state() -> None:
+    entries = build([A, B])
+    checker = RawLedgerChecker()
+    e = entries[0]
+    assert not checker.feed(e.position, e.stream_id.bytes, e.version, micros(e.occurred_at),
+                            e.topic.encode(), b"{}", e.hash, e.previous_hash, e.ledger_hash)
+    assert checker.result().first_invalid_position == 1

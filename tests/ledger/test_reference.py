@@ -13,6 +13,8 @@ import pytest
 
 from projections.queries.ledger import verify
 
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
 DOC = Path(__file__).parents[2] / "docs" / "ledger.md"
 
 
@@ -26,26 +28,26 @@ def reference() -> Any:
 
 
 async def test_the_documented_check_accepts_the_recorded_ledger_and_finds_its_head(
-    reference: Any, database_url: str, sql: asyncpg.Connection,
+    reference: Any, recorded: dict[str, Any], sql: asyncpg.Connection,
 ) -> None:
     head = await sql.fetchval("SELECT ledger_hash FROM ledger_events ORDER BY notification_id"
                               " DESC LIMIT 1")
-    assert reference(database_url) == (True, None, bytes(head).hex())
+    assert reference(recorded["url"]) == (True, None, bytes(head).hex())
 
 
 async def test_the_documented_check_reports_an_sql_update_at_its_position(
-    reference: Any, database_url: str, sql: asyncpg.Connection,
+    reference: Any, recorded: dict[str, Any], sql: asyncpg.Connection,
 ) -> None:
     await sql.execute("UPDATE ledger_events SET state = state || '\\x20'::bytea"
                       " WHERE notification_id = 4")
-    assert reference(database_url)[:2] == (False, 4)
+    assert reference(recorded["url"])[:2] == (False, 4)
 
 
 async def test_the_documented_check_reports_a_deleted_entry_at_its_position(
-    reference: Any, database_url: str, sql: asyncpg.Connection,
+    reference: Any, recorded: dict[str, Any], sql: asyncpg.Connection,
 ) -> None:
     await sql.execute("DELETE FROM ledger_events WHERE notification_id = 2")
-    assert reference(database_url)[:2] == (False, 2)
+    assert reference(recorded["url"])[:2] == (False, 2)
 
 
 async def test_the_database_and_the_python_chain_agree_on_a_non_ascii_topic(

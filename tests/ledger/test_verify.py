@@ -6,9 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
+import pytest
 
 from tests.organisations.documents import VERIFY, codes
 from tests.support.api import Api
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 AUDITOR = ("audrey", "auditor")
 LEDGER_SIZE = 5

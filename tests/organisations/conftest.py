@@ -3,9 +3,7 @@ the real write side (eventsourcing on PostgreSQL) with a projector beside it."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
@@ -13,31 +11,19 @@ import pytest_asyncio
 
 from domain.organisations.aggregates import Corporate, Startup
 from domain.organisations.service import OrganisationService
-from infra.auth import issue_token
 from infra.eventstore import WriteSide, open_write_side
-from infra.settings import Settings
 from projections.access import AccessProjection
 from projections.engine import Projector
 from projections.organisations import OrganisationsProjection
 from tests.organisations.builders import META
-from tests.organisations.documents import ADD_MEMBER, register_corporate, register_startup
-from tests.support.api import Api, running_api
-from tests.support.db import TemplateDatabases
-
-
-@dataclass(frozen=True)
-class World:
-    """Organisations recorded once for a whole test module, and who is who."""
-
-    api: Api
-    startup: str  # A: alice ADMIN, bob MEMBER
-    other_startup: str  # M: mallory ADMIN
-    corporate: str  # C: carol ADMIN
-
-    @property
-    def integrator(self) -> tuple[str, str, list[str]]:
-        """An integrator whose token grants the view of startup A."""
-        return ("bot", "integrator", [self.startup])
+from tests.organisations.documents import (
+    ADD_MEMBER,
+    World,
+    register_corporate,
+    register_startup,
+)
+from tests.organisations.fixtures import module_api, module_settings  # noqa: F401 (fixtures)
+from tests.support.api import Api
 
 
 @pytest.fixture
@@ -88,37 +74,8 @@ async def projector(database_url: str) -> AsyncIterator[Projector]:
     await pool.close()
 
 
-MODULE_JWT_SECRET = "passerelle-module-test-secret-0123456789"
-
-
-@pytest.fixture(scope="module")
-def module_settings(_template_databases: TemplateDatabases, tmp_path_factory: pytest.TempPathFactory
-                    ) -> Iterator[Settings]:
-    """Settings on a database shared by one test module (for tests that only read,
-    or whose commands are refused and so write nothing)."""
-    name, url = _template_databases.clone()
-    with pytest.MonkeyPatch.context() as env:
-        for variable in list(os.environ):
-            if variable.upper().startswith("PASSERELLE_") or variable.upper() == "DATABASE_URL":
-                env.delenv(variable)
-        yield Settings(database_url=url, jwt_secret=MODULE_JWT_SECRET,
-                       data_dir=tmp_path_factory.mktemp("module"), rate_limit_per_token=0,
-                       rate_limit_per_ip=0, access_log=False)
-    _template_databases.drop_later(name)
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def module_api(module_settings: Settings) -> AsyncIterator[Api]:
-    """The whole app on the module's database (tests using it run in the module's loop)."""
-    def token(sub: str, role: str, orgs: Iterable[str] = ()) -> str:
-        return issue_token(module_settings, sub=sub, role=role, orgs=orgs)
-
-    async with running_api(module_settings, token) as api:
-        yield api
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def world(module_api: Api) -> World:
+async def world(module_api: Api) -> World:  # noqa: F811 (the fixture imported above)
     """Given startup A (alice ADMIN, bob MEMBER), startup M (mallory ADMIN),
     corporate C (carol ADMIN), all recorded through the API."""
     a = await register_startup(module_api, 1, "alice", sectors=["Energy"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from tests.organisations.builders import siren
@@ -95,3 +96,18 @@ async def register_corporate(api: Api, n: int, user: str) -> dict[str, Any]:
 def codes(body: dict[str, Any]) -> list[str]:
     """The codes of a response's top-level errors."""
     return [e.get("extensions", {}).get("code") for e in body.get("errors", [])]
+
+
+@dataclass(frozen=True)
+class World:
+    """Organisations recorded once for a whole test module, and who is who."""
+
+    api: Api
+    startup: str  # A: alice ADMIN, bob MEMBER
+    other_startup: str  # M: mallory ADMIN
+    corporate: str  # C: carol ADMIN
+
+    @property
+    def integrator(self) -> tuple[str, str, list[str]]:
+        """An integrator whose token grants the view of startup A."""
+        return ("bot", "integrator", [self.startup])

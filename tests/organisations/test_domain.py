@@ -3,6 +3,7 @@ are collected, or this domain error is raised and nothing is collected."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ def then(aggregate: Aggregate) -> list[tuple[str, dict[str, Any]]]:
             for e in aggregate.collect_events()]
 
 
-def replay(events: list[Any]) -> Any:
+def replay(events: Sequence[Any]) -> Any:
     aggregate = None
     for event in events:
         aggregate = event.mutate(aggregate)
@@ -52,7 +53,7 @@ def test_a_startup_starts_without_labels(startup: Startup) -> None:
 def test_every_event_records_the_meta_it_was_given(startup: Startup) -> None:
     startup.grant_label("NEXT40", {"userId": "op", "role": "OPERATOR"})
     [event] = startup.collect_events()
-    assert event.meta == {"userId": "op", "role": "OPERATOR"}
+    assert vars(event)["meta"] == {"userId": "op", "role": "OPERATOR"}
 
 
 def test_a_profile_update_records_only_the_fields_that_change(startup: Startup) -> None:

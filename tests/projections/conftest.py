@@ -20,7 +20,7 @@ HISTORY_SIZE = 36
 
 
 class _AdminOfAll(dict[UUID, MemberRole]):
-    def get(self, key: Any, default: Any = None) -> MemberRole:  # type: ignore[override]
+    def get(self, key: Any, default: Any = None) -> MemberRole:
         return MemberRole.ADMIN
 
 

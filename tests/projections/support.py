@@ -79,7 +79,7 @@ class Probe:
     """Records each entry it is given in `projection_probe`, so a double
     application shows as a duplicate row."""
 
-    tables = ("projection_probe",)
+    tables: tuple[str, ...] = ("projection_probe",)
 
     def __init__(self, name: str = "probe", pause: float = 0.0) -> None:
         self.name = name

@@ -74,6 +74,7 @@ def test_admission_makes_a_corporate_a_community_member() -> None:
 
 def test_a_member_added_moves_the_version_without_changing_the_profile() -> None:
     registered = fold(entry(1, "StartupRegistered", REGISTERED))
+    assert registered is not None
     row = evolve_organisation(registered, entry(2, "MemberAdded", {"user_id": "bob"}))
     assert row == {**registered, "version": 2, "updated_at": T0 + timedelta(minutes=2)}
 
