@@ -66,7 +66,7 @@ def command_services(slices: list[Slice], write: WriteSide) -> dict[str, Any]:
 def services_for(slices: list[Slice], runtime: Runtime) -> Services:
     return Services(
         settings=runtime.settings, pool=runtime.pool, watch=runtime.watch,
-        commands=command_services(slices, runtime.write),
+        commands={**command_services(slices, runtime.write), "live": runtime.live},
         node_resolvers={k: v for s in slices for k, v in s.node_resolvers.items()},
     )
 
@@ -79,6 +79,7 @@ def schema_for(slices: list[Slice], settings: Settings | None = None) -> Any:
         tuple(r for s in slices for r in s.mutation_roots),
         tuple(r for s in slices for r in s.subscription_roots),
         limits=limits,
+        introspection=settings.introspection_enabled if settings else True,
     )
 
 
@@ -106,7 +107,9 @@ def create_app(
     """The ASGI app; its lifespan opens pools and runs the projector election."""
     slices = slices if slices is not None else all_slices()
     schema = schema_for(slices, settings)
-    graphql = PasserelleGraphQL(schema, services=None)  # type: ignore[arg-type]
+    graphql = PasserelleGraphQL(
+        schema, services=None,  # type: ignore[arg-type]
+        max_subscriptions_per_connection=settings.max_subscriptions_per_connection)
     http = GraphQLHttp(schema, http_limits(settings))
     limiter = RateLimiter(settings.rate_limit_per_token, settings.rate_limit_per_ip)
 
@@ -201,7 +204,8 @@ def serve(host: str | None, port: int | None) -> None:
         host, port = host or settings.host, port or settings.port
         click.echo(f"Passerelle GraphiQL: http://{host}:{port}/graphql")
         uvicorn.run(create_app(settings, database_url), host=host, port=port,
-                    loop="uvloop", http="httptools", log_level="warning", ws="websockets")
+                    loop="uvloop", http="httptools", log_level="warning",
+                    ws="websockets-sansio", ws_per_message_deflate=False)
 
 
 @cli.command()

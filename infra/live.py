@@ -15,12 +15,13 @@ import logging
 import os
 from collections import OrderedDict, deque
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
+from infra.observability import SUBSCRIBERS
 from projections.access import AccessProjection, parties_of
 from projections.engine import LEDGER_CHANNEL
 from projections.entries import ENTRY_COLUMNS, Entry, entry_from_row
@@ -70,10 +71,13 @@ def _env_name(name: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class LiveEntry:
-    """An entry with the organisations party to its stream."""
+    """An entry with the organisations party to its stream. One object per
+    entry is handed to every subscriber of the instance; `memo` lets them share
+    the work of presenting it (built once, sent many times)."""
 
     entry: Entry
     parties: frozenset[UUID]
+    memo: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 class FellBehindError(Exception):
@@ -196,13 +200,13 @@ class LiveBroker:
         self.retry_seconds = retry_seconds
         self.head = 0  # last position published to feeds
         self.reconnects = 0
+        self.failures = 0
         self.parties = StreamParties()
         self._feeds: set[LiveFeed] = set()
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._starting = asyncio.Lock()
-        self._listener: asyncpg.Connection | None = None
 
     async def subscribe(self) -> LiveFeed:
         """A feed of every entry committed from now on (read what came before
@@ -210,10 +214,12 @@ class LiveBroker:
         await self._ensure_started()
         feed = LiveFeed(self.limits.buffer_entries)
         self._feeds.add(feed)
+        SUBSCRIBERS.set(len(self._feeds))
         return feed
 
     def unsubscribe(self, feed: LiveFeed) -> None:
         self._feeds.discard(feed)
+        SUBSCRIBERS.set(len(self._feeds))
 
     @property
     def subscribers(self) -> int:
@@ -243,14 +249,10 @@ class LiveBroker:
     async def stop(self) -> None:
         self._stop.set()
         if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(self._task, timeout=5)
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(self._task, timeout=5)  # cancels it on timeout
         self._feeds.clear()
-
-    def drop_listener(self) -> None:
-        """Terminates the listening connection (tests: the reconnect path)."""
-        if self._listener is not None and not self._listener.is_closed():
-            self._listener.terminate()
+        SUBSCRIBERS.set(0)
 
     async def _run(self) -> None:
         while not self._stop.is_set():
@@ -259,11 +261,14 @@ class LiveBroker:
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 self.reconnects += 1
                 log.warning("live ledger listener lost, reconnecting: %s", exc)
+            except (ValueError, KeyError, TypeError):
+                # An entry that cannot be decoded: never skip it, say so, retry.
+                self.failures += 1
+                log.exception("live ledger read failed after position %s; retrying", self.head)
             await _wait(self._stop, self.retry_seconds)
 
     async def _listen(self) -> None:
         conn = await asyncpg.connect(self.dsn, server_settings={"application_name": LISTENER_NAME})
-        self._listener = conn
         try:
             conn.add_termination_listener(lambda _conn: self._wake.set())
             await conn.add_listener(LEDGER_CHANNEL, lambda *_: self._wake.set())
@@ -275,7 +280,6 @@ class LiveBroker:
                     raise ConnectionResetError("the listening connection was closed")
                 await self._drain(conn)
         finally:
-            self._listener = None
             with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
                 await asyncio.wait_for(conn.close(), timeout=2)
 
@@ -289,7 +293,7 @@ class LiveBroker:
             self.head = batch[-1].entry.position
             for feed in list(self._feeds):
                 if not feed.offer(batch):
-                    self._feeds.discard(feed)
+                    self.unsubscribe(feed)  # overflowed: it resumes from the database
             if len(rows) < self.limits.batch_size:
                 return
 

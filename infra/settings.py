@@ -111,6 +111,16 @@ class Settings(BaseSettings):
             "Introspection and field suggestions. Unset: on in development, off in production."
         ),
     )
+    max_subscriptions_per_connection: int = Field(
+        default=20, ge=1, description="Live subscriptions (operations) on one WebSocket.")
+    live_buffer_entries: int = Field(
+        default=10_000, ge=1,
+        description="Unsent live entries a subscriber may hold before it is disconnected (1013).")
+    live_batch_size: int = Field(
+        default=500, ge=1, description="Ledger rows per read for subscriptions.")
+    live_poll_seconds: float = Field(
+        default=2.0, gt=0,
+        description="Subscriptions re-read the ledger this often even without a notification.")
     response_cache: bool = Field(
         default=True,
         description="Cache query answers until the projections move (exact invalidation).",

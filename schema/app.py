@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 import strawberry
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -50,11 +51,13 @@ class _MaskErrors(MaskErrors):
 def build_schema(
     query_roots: tuple[type, ...], mutation_roots: tuple[type, ...],
     subscription_roots: tuple[type, ...] = (), limits: dict[str, int] | None = None,
+    *, introspection: bool = True,
 ) -> strawberry.Schema:
     """Merges the slices' roots into one schema with the abuse limits."""
     limits = {"depth": 12, "aliases": 30, "tokens": 5000, **(limits or {})}
     rules = [*QueryDepthLimiter(max_depth=limits["depth"]).validation_rules,
-             *MaxAliasesLimiter(max_alias_count=limits["aliases"]).validation_rules]
+             *MaxAliasesLimiter(max_alias_count=limits["aliases"]).validation_rules,
+             *([] if introspection else [NoSchemaIntrospectionCustomRule])]
     return strawberry.Schema(
         query=merge_types("Query", query_roots),
         mutation=merge_types("Mutation", mutation_roots),

@@ -4,6 +4,7 @@ and Retry-After."""
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from typing import Any
@@ -18,6 +19,7 @@ ON CONFLICT (bucket) DO UPDATE SET
     hits = CASE WHEN r.window_start = EXCLUDED.window_start THEN r.hits + 1 ELSE 1 END,
     window_start = EXCLUDED.window_start
 RETURNING hits"""
+log = logging.getLogger("passerelle.ratelimit")
 # Buckets of past windows: without this the table keeps one row per client ever seen.
 PRUNE = "DELETE FROM rate_limits WHERE window_start < $1"
 
@@ -48,10 +50,17 @@ class RateLimiter:
             return None
         now = time.time()
         start = math.floor(now / self.window) * self.window
-        hits = await self.pool.fetchval(HIT, bucket, _ts(start))
-        self.counted += 1
-        if self.counted % self.prune_every == 0:
-            await self.pool.execute(PRUNE, _ts(start))
+        try:
+            hits = await self.pool.fetchval(HIT, bucket, _ts(start), timeout=2)
+            self.counted += 1
+            if self.counted % self.prune_every == 0:
+                await self.pool.execute(PRUNE, _ts(start), timeout=2)
+        except (OSError, TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
+                asyncpg.exceptions.OperatorInterventionError) as exc:
+            # Fail open: the request itself will answer 503 if the database is gone,
+            # and a counting outage must not turn into a refusal of every client.
+            log.warning("rate limit not counted: %r", exc)
+            return None
         if hits <= limit:
             return None
         return max(1, math.ceil(start + self.window - now))

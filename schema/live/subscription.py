@@ -26,9 +26,7 @@ MEMBER_ROLES = (Role.STARTUP, Role.CORPORATE)
 
 
 def broker_of(info: Info[Any, Any]) -> LiveBroker:
-    broker = info.context.services.commands.get("live")
-    if broker is None:  # until server.services_for puts the runtime's broker in commands
-        broker = info.context.request.app.state.runtime.live
+    broker = info.context.services.commands["live"]
     assert isinstance(broker, LiveBroker)
     return broker
 

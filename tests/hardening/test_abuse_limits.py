@@ -15,7 +15,7 @@ import pytest
 from infra.observability import JsonFormatter
 from projections.queries import organisations as organisation_queries
 from tests.hardening.conftest import NEW_TYPE, Serve
-from tests.live.support import BulkWriter
+from tests.hardening.support import LabelWriter
 
 NOBODY = "00000000-0000-0000-0000-000000000001"
 LEDGER_PAGE = "query($n: Int) { ledger(first: $n) { nodes { position } pageInfo { hasNextPage } } }"
@@ -81,7 +81,7 @@ async def test_first_above_100_is_capped_and_below_1_refused(serve: Serve) -> No
     auditor = ("aud", "auditor")
     async with serve() as client:
         startup = await client.register_startup("founder", 1)
-        writer = BulkWriter(client.app.state.runtime.database_url)
+        writer = LabelWriter(client.app.state.runtime.database_url)
         try:
             await writer.append_async(startup, 120)
         finally:
@@ -195,7 +195,6 @@ async def test_introspection_is_on_in_development(serve: Serve) -> None:
     assert response.json() == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
 
 
-@pytest.mark.xfail(strict=True, reason="schema/app.py needs DisableIntrospection wiring")
 async def test_introspection_is_off_in_production_unless_enabled_explicitly(
     serve: Serve,
 ) -> None:

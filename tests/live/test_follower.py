@@ -50,7 +50,7 @@ class FakeBroker:
 async def _positions(follower: Follower, until: int) -> list[int]:
     got: list[int] = []
     while not got or got[-1] < until:
-        got += [e.position for e in await follower.next_batch()]
+        got += [le.entry.position for le in await follower.next_batch()]
     return got
 
 
@@ -60,7 +60,8 @@ async def test_entries_committed_while_catching_up_come_once_in_order() -> None:
     await follower.start()
     first_page = await follower.next_batch()
     broker.commit(3)  # in the feed AND in the next catch-up pages
-    assert [e.position for e in first_page] + await _positions(follower, 13) == list(range(1, 14))
+    first = [le.entry.position for le in first_page]
+    assert first + await _positions(follower, 13) == list(range(1, 14))
     assert follower.live
 
 
