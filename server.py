@@ -147,7 +147,7 @@ def create_app(
         routes=[Route("/graphql", http.handle, methods=["GET", "POST"]),
                 WebSocketRoute("/graphql", graphql), Route("/healthz", healthz),
                 Route("/readyz", readyz), Route("/metrics", metrics)],
-        middleware=[*([Middleware(RequestLogMiddleware)] if settings.access_log else []),
+        middleware=[Middleware(RequestLogMiddleware, access_log=settings.access_log),
                     Middleware(AuthMiddleware, settings=settings),
                     Middleware(RateLimitMiddleware, limiter=limiter)],
         lifespan=lifespan,
@@ -265,7 +265,7 @@ def projections_rebuild(name: str) -> None:
     """Blue/green rebuild of one projection from position 0, then an atomic switch."""
     from tqdm import tqdm
 
-    from projections.rebuild import rebuild
+    from projections.rebuild import RebuildBusyError, rebuild
 
     chosen = [p for p in projections(all_slices()) if p.name == name]
     if not chosen:
@@ -278,8 +278,38 @@ def projections_rebuild(name: str) -> None:
             bar.total = head
             bar.update(position - bar.n)
 
-        position = asyncio.run(rebuild(database_url, chosen[0], progress))
+        try:
+            position = asyncio.run(rebuild(database_url, chosen[0], progress))
+        except RebuildBusyError as exc:
+            raise click.ClickException(str(exc)) from None
     click.echo(f"{name} rebuilt and switched at position {position}")
+
+
+@cli.group("persisted")
+def persisted_cli() -> None:
+    """Documents allowed to run when PASSERELLE_PERSISTED_ONLY=1."""
+
+
+@persisted_cli.command("register")
+@click.argument("files", nargs=-1, required=True, type=click.File("r"))
+def persisted_register(files: tuple[Any, ...]) -> None:
+    """Register GraphQL documents (one per file); prints each one's sha256."""
+    from schema.persisted import PersistedQueries
+
+    settings = load_settings()
+    database_url, keeper = resolve_database_url(settings)
+
+    async def register_all() -> list[tuple[str, str]]:
+        pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
+        try:
+            registry = PersistedQueries(pool, allow_list_only=True)
+            return [(await registry.register(f.read()), f.name) for f in files]
+        finally:
+            await pool.close()
+
+    with keeper:
+        for sha, file_name in asyncio.run(register_all()):
+            click.echo(f"{sha}  {file_name}")
 
 
 if __name__ == "__main__":

@@ -51,6 +51,8 @@ async def running(
     pool = await asyncpg.create_pool(
         database_url, min_size=2, max_size=settings.db_pool_size,
         server_settings={"statement_timeout": "15000"},
+        # Fail fast instead of hanging when the database is unreachable or frozen.
+        timeout=5, command_timeout=20,
     )
     write = await asyncio.to_thread(open_write_side, database_url, settings.db_pool_size)
     configure(write)

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 import strawberry
+from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,6 +24,8 @@ from strawberry.extensions import (
 )
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+from strawberry.utils.logging import StrawberryLogger
 
 from domain.actors import Actor
 from infra.live import LiveLimits
@@ -58,7 +61,7 @@ def build_schema(
     rules = [*QueryDepthLimiter(max_depth=limits["depth"]).validation_rules,
              *MaxAliasesLimiter(max_alias_count=limits["aliases"]).validation_rules,
              *([] if introspection else [NoSchemaIntrospectionCustomRule])]
-    return strawberry.Schema(
+    return _Schema(
         query=merge_types("Query", query_roots),
         mutation=merge_types("Mutation", mutation_roots),
         subscription=merge_types("Subscription", subscription_roots) if subscription_roots else None,
@@ -73,6 +76,16 @@ def build_schema(
             lambda: _MaskErrors(should_mask_error=_is_internal),
         ],
     )
+
+
+class _Schema(strawberry.Schema):
+    """Logs only masked (internal) errors: a client's bad query is not our error."""
+
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: ExecutionContext | None = None) -> None:
+        for error in errors:
+            if _is_internal(error):
+                StrawberryLogger.error(error, execution_context)
 
 
 class PasserelleGraphQL(GraphQL[Context, None]):

@@ -9,7 +9,10 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any, TypeVar
 
+import psycopg
 import strawberry
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from graphql import GraphQLError
 from pydantic import BaseModel, ValidationError
 from pydantic.alias_generators import to_camel
@@ -22,6 +25,8 @@ from infra.observability import COMMANDS
 from projections.pagination import PaginationError
 
 log = logging.getLogger("passerelle.api")
+# The write side lost its database: a clear, retryable refusal, not a masked error.
+UNAVAILABLE = (StoreOperationalError, StoreInterfaceError, psycopg.OperationalError)
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -110,6 +115,11 @@ async def execute(
     except DomainError as exc:
         COMMANDS.labels(mutation, exc.code).inc()
         return None, [UserError(code=exc.code, field=list(exc.field), message=exc.message)]
+    except UNAVAILABLE as exc:
+        COMMANDS.labels(mutation, "SERVICE_UNAVAILABLE").inc()
+        log.warning("%s not completed, database unavailable: %s", mutation, exc)
+        raise PublicError("The database is unavailable; retry shortly with the same "
+                          "idempotencyKey", "SERVICE_UNAVAILABLE") from None
     COMMANDS.labels(mutation, "OK").inc()
     if not await context.services.watch.wait_for(
         recorded.position, context.services.settings.projection_wait_seconds

@@ -9,6 +9,8 @@ from collections import OrderedDict
 
 import asyncpg
 
+from schema.documents import CACHED_DOCUMENT_CHARS
+
 
 class PersistedQueryError(Exception):
     """A persisted-query request that cannot run; `code` says why."""
@@ -43,6 +45,8 @@ class PersistedQueries:
         return row["document"], row["registered"]
 
     def _remember(self, sha: str, value: tuple[str, bool]) -> None:
+        if len(value[0]) > CACHED_DOCUMENT_CHARS:  # read from PostgreSQL each time
+            return
         self.cache[sha] = value
         if len(self.cache) > self.cache_size:
             self.cache.popitem(last=False)

@@ -209,3 +209,15 @@ async def test_introspection_is_off_in_production_unless_enabled_explicitly(
     assert "introspection" in messages(refused.json())[0].lower()
     assert typename.json() == {"data": {"__typename": "Query"}}
     assert enabled.json() == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+
+
+async def test_every_read_runs_under_a_statement_timeout(serve: Serve) -> None:
+    async with serve() as client:
+        pool = client.endpoint.pool
+        connections = [await pool.acquire() for _ in range(3)]  # not one lucky connection
+        try:
+            timeouts = {await c.fetchval("SHOW statement_timeout") for c in connections}
+        finally:
+            for conn in connections:
+                await pool.release(conn)
+    assert timeouts == {"15s"}

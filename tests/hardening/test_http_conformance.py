@@ -195,3 +195,20 @@ async def test_graphiql_is_served_to_browsers_in_development_and_not_in_producti
         production = await client.http.get("/graphql", headers=browser)
     assert development.status_code == 200 and "graphiql" in development.text.lower()
     assert production.status_code == 400  # no query: nothing to run, and no IDE
+
+
+async def test_a_nul_character_in_any_string_is_refused_before_it_reaches_the_database(
+    serve: Serve,
+) -> None:
+    search = "query($s: String) { startups(filter: {search: $s}) { totalCount } }"
+    async with serve() as client:
+        inline = await client.query('{ startups(filter: {search: "a\\u0000b"}) { totalCount } }')
+        braced = await client.query('{ startups(filter: {search: "a\\u{0}b"}) { totalCount } }')
+        variable = await client.query(search, {"s": "a\x00b"})
+        key = await client.query(search, {"s": "ab", "x\x00": 1})
+        fine = await client.query(search, {"s": "ab"})
+    for refused in (inline, variable, key):
+        assert refused.status_code == 400, refused.text
+        assert "NUL character" in refused.json()["errors"][0]["message"]
+    assert braced.status_code == 400  # refused, whether the parser knows \u{...} or not
+    assert fine.json() == {"data": {"startups": {"totalCount": 0}}}

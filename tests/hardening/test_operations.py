@@ -9,7 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from infra import observability
 from infra.observability import BoundedLabels
 from tests.hardening.conftest import Client, Serve
-from tests.live.support import BulkWriter
+from tests.hardening.support import LabelWriter
 
 METRICS = {
     "passerelle_http_request_seconds", "passerelle_graphql_operation_seconds",
@@ -34,7 +34,7 @@ async def register_unprojected(client: Client) -> str:
 
 
 async def append(client: Client, startup: str, events: int) -> None:
-    writer = BulkWriter(client.app.state.runtime.database_url)
+    writer = LabelWriter(client.app.state.runtime.database_url)
     try:
         await writer.append_async(startup, events)
     finally:
@@ -114,7 +114,8 @@ async def test_metric_labels_chosen_by_clients_stay_bounded(
             await client.query(f"query Scan{n} {{ viewer {{ role }} }}")
             await client.http.get(f"/wp-admin/scan-{n}.php")
         found = await samples(client)
-    operations = {labels["operation"] for labels, _ in found["passerelle_graphql_operation_seconds"]}
+    operations = {labels["operation"]
+                  for labels, _ in found["passerelle_graphql_operation_seconds"]}
     routes = {labels["route"] for labels, _ in found["passerelle_http_request_seconds"]}
     assert {f"Scan{n}" for n in range(8)} & operations == {"Scan0", "Scan1", "Scan2"}
     assert "other" in operations
@@ -122,8 +123,6 @@ async def test_metric_labels_chosen_by_clients_stay_bounded(
     assert "other" in routes
 
 
-@pytest.mark.xfail(strict=True, reason="server.py installs the metrics middleware only with "
-                   "access logs on")
 async def test_request_metrics_are_kept_when_access_logs_are_off(serve: Serve) -> None:
     async with serve(access_log=False) as client:
         before = await graphql_requests(client)

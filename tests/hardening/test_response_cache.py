@@ -87,3 +87,15 @@ async def test_a_write_on_one_instance_is_read_at_once_on_another_that_cached_th
             assert await b.city(startup) == city
             await b.set_city("founder", startup, city + "-b")
             assert await a.city(startup) == city + "-b"
+
+
+async def test_large_requests_are_answered_but_not_kept(serve: Serve) -> None:
+    search = "query($s: String) { startups(filter: {search: $s}) { totalCount } }"
+    async with serve() as client:
+        cache = client.endpoint.cache
+        assert cache is not None
+        small = await client.data(search, {"s": "batteries"})
+        large = await client.data(search, {"s": "b" * 50_000})
+        kept = [len(key) for key in cache.entries]
+    assert small == large == {"startups": {"totalCount": 0}}
+    assert len(kept) == 1 and kept[0] < 1000
