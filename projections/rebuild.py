@@ -4,6 +4,7 @@ transaction, so queries never see a half-built projection."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -61,8 +62,10 @@ async def _swap(conn: asyncpg.Connection, p: Projection, schema: str) -> int:
         position = await conn.fetchval(
             f"SELECT position FROM {schema}.projection_tracking WHERE name = $1", p.name)
         for table in p.tables:
+            names = await _names(conn, table)
             await conn.execute(f"DROP TABLE public.{table}")
             await conn.execute(f"ALTER TABLE {schema}.{table} SET SCHEMA public")
+            await _rename_as(conn, table, names)
         await conn.execute("SET LOCAL search_path = public")
         await conn.execute("UPDATE projection_tracking SET position = $2, updated_at = now()"
                            " WHERE name = $1", p.name, position)
@@ -70,11 +73,56 @@ async def _swap(conn: asyncpg.Connection, p: Projection, schema: str) -> int:
     return int(position)
 
 
+_INDEXES = ("SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS def"
+            " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " WHERE i.indrelid = $1::regclass")
+_CONSTRAINTS = ("SELECT conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint"
+                " WHERE conrelid = $1::regclass AND contype NOT IN ('p', 'u', 'x')")
+_INDEX_NAME = re.compile(r"^(CREATE (?:UNIQUE )?INDEX )\S+ ON ")
+
+
+async def _names(conn: asyncpg.Connection, table: str) -> dict[str, dict[str, str]]:
+    """Index and constraint names of a public table by their definitions."""
+    indexes = await conn.fetch(_INDEXES, f"public.{table}")
+    constraints = await conn.fetch(_CONSTRAINTS, f"public.{table}")
+    return {"index": {_INDEX_NAME.sub(r"\1", r["def"]): r["name"] for r in indexes},
+            "constraint": {r["def"]: r["name"] for r in constraints}}
+
+
+async def _rename_as(conn: asyncpg.Connection, table: str,
+                     before: dict[str, dict[str, str]]) -> None:
+    """`CREATE TABLE ... LIKE` names the copy's indexes after their columns: give
+    them back the names the migrations chose, which later migrations refer to.
+    Through temporary names, in case one copy holds the name another wants."""
+    now = await _names(conn, table)
+    renames = {
+        kind: [(name, before[kind][d]) for d, name in now[kind].items()
+               if before[kind].get(d, name) != name]
+        for kind in ("index", "constraint")
+    }
+    for step in (0, 1):
+        for i, (name, wanted) in enumerate(renames["index"]):
+            old, new = (name, f"rebuild_tmp_{i}") if step == 0 else (f"rebuild_tmp_{i}", wanted)
+            # Renaming the index of a constraint (primary key, unique) renames it too.
+            await conn.execute(f'ALTER INDEX public."{old}" RENAME TO "{new}"')
+        for i, (name, wanted) in enumerate(renames["constraint"]):
+            old, new = (name, f"rebuild_tmp_c{i}") if step == 0 else (f"rebuild_tmp_c{i}", wanted)
+            await conn.execute(f'ALTER TABLE public.{table} RENAME CONSTRAINT "{old}" TO "{new}"')
+
+
+class RebuildBusyError(RuntimeError):
+    """Another rebuild of the same projection is running (on any machine)."""
+
+
 async def rebuild(dsn: str, p: Projection, progress: ProgressFn | None = None) -> int:
     """Rebuilds `p` from zero; returns the position the new tables start serving at."""
     schema = _schema(p.name)
     conn = await asyncpg.connect(dsn)
     try:
+        # Two rebuilds of one projection would drop each other's private schema.
+        if not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))",
+                                   f"passerelle.rebuild.{p.name}"):
+            raise RebuildBusyError(f"a rebuild of {p.name} is already running")
         await _prepare(conn, p, schema)
         await _fill(dsn, p, schema, progress)
         return await _swap(conn, p, schema)

@@ -246,6 +246,9 @@ class GraphQLHttp:
         body["data"] = result.data
         if result.extensions:
             body["extensions"] = result.extensions
+        codes = {(e.get("extensions") or {}).get("code") for e in body.get("errors", ())}
+        if "SERVICE_UNAVAILABLE" in codes:  # a command the database could not complete
+            raise HttpError(*_UNAVAILABLE)
         if any(e["message"] == MASKED for e in body.get("errors", ())) and await self._down():
             raise HttpError(*_UNAVAILABLE)
         return 200, body
