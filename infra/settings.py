@@ -111,6 +111,9 @@ class Settings(BaseSettings):
             "Introspection and field suggestions. Unset: on in development, off in production."
         ),
     )
+    max_connections_per_token: int = Field(
+        default=10, ge=1,
+        description="Open WebSocket connections per signed-in user, per instance.")
     max_subscriptions_per_connection: int = Field(
         default=20, ge=1, description="Live subscriptions (operations) on one WebSocket.")
     live_buffer_entries: int = Field(

@@ -6,6 +6,7 @@ token comes in the upgrade request's Authorization header or in the
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from typing import Any
 from uuid import UUID
 
@@ -116,6 +117,11 @@ def actor_from_init_payload(payload: dict[str, Any], settings: Settings) -> Acto
     return actor_from_token(parse_authorization_header(value), settings)
 
 
+# Open WebSocket connections per user id on this instance.
+OPEN_CONNECTIONS: Counter[str] = Counter()
+TOO_MANY_CONNECTIONS_CLOSE = 4429
+
+
 class TokenInitHandler(BaseGraphQLTransportWSHandler[Any, None]):
     """graphql-transport-ws, authenticated by the `connection_init` payload when
     it carries a token (it then replaces the upgrade request's viewer)."""
@@ -132,4 +138,29 @@ class TokenInitHandler(BaseGraphQLTransportWSHandler[Any, None]):
                 return
             if actor is not None:
                 self.context.actor = actor
+        if not self.connection_init_received and not self._admit(self.context.actor):
+            if self.connection_init_timeout_task:
+                self.connection_init_timeout_task.cancel()
+            await self.websocket.close(TOO_MANY_CONNECTIONS_CLOSE, "Too many connections for this token")
+            return
         await super().handle_connection_init(message)
+
+    def _admit(self, actor: Actor) -> bool:
+        """At most N open connections per signed-in user on this instance."""
+        if not actor.user_id:
+            return True
+        limit = self.view.services.settings.max_connections_per_token  # type: ignore[attr-defined]
+        if OPEN_CONNECTIONS[actor.user_id] >= limit:
+            return False
+        OPEN_CONNECTIONS[actor.user_id] += 1
+        self._counted = actor.user_id
+        return True
+
+    async def shutdown(self) -> None:
+        counted = getattr(self, "_counted", None)
+        if counted is not None:
+            self._counted = None
+            OPEN_CONNECTIONS[counted] -= 1
+            if OPEN_CONNECTIONS[counted] <= 0:
+                del OPEN_CONNECTIONS[counted]
+        await super().shutdown()

@@ -22,7 +22,8 @@ def shared_database_url(_template_databases: TemplateDatabases) -> Iterator[str]
 def server(shared_database_url: str) -> Iterator[Server]:
     """A real server; small read batches so catch-up spans many pages."""
     with servers(shared_database_url, PASSERELLE_LIVE_BATCH_SIZE="7",
-                 PASSERELLE_MAX_SUBSCRIPTIONS_PER_CONNECTION="3") as started:
+                 PASSERELLE_MAX_SUBSCRIPTIONS_PER_CONNECTION="3",
+                 PASSERELLE_MAX_CONNECTIONS_PER_TOKEN="6") as started:
         yield started[0]
 
 

@@ -4,6 +4,8 @@ upgrade request's Authorization header; a bad one closes the connection with
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from tests.live.support import Closed, Server, head, live_client, register_startup, token
@@ -44,3 +46,16 @@ async def test_an_invalid_upgrade_request_token_closes_with_4401_and_the_reason(
             await client.message()
     assert (closed.value.code, closed.value.reason) == (
         4401, "Invalid token: token signature is invalid")
+
+
+async def test_a_token_opens_at_most_the_configured_number_of_connections(server: Server) -> None:
+    bearer = token("conn-cap", "auditor")
+    async with contextlib.AsyncExitStack() as stack:
+        for _ in range(6):  # the server fixture allows 6 per token
+            await stack.enter_async_context(live_client(server.ws_url, bearer))
+        async with live_client(server.ws_url, init=False) as extra:
+            with pytest.raises(Closed) as closed:
+                await extra.init(bearer)
+    assert (closed.value.code, closed.value.reason) == (4429, "Too many connections for this token")
+    async with live_client(server.ws_url, bearer) as again:  # closing freed the slots
+        assert again is not None
