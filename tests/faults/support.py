@@ -6,18 +6,9 @@ rebuild from zero."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -31,7 +22,6 @@ from server import projections
 from tests.conftest import TEST_JWT_SECRET
 from wiring.slices import all_slices
 
-REPO = Path(__file__).resolve().parents[2]
 TOKENS = Settings(jwt_secret=TEST_JWT_SECRET)
 REGISTER = """mutation($i: RegisterStartupInput!) {
   registerStartup(input: $i) { startup { id } userErrors { code message } } }"""
@@ -42,84 +32,6 @@ def token(sub: str, role: str) -> str:
 
 
 AUDITOR = token("fault-auditor", "auditor")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Server:
-    """One `server.py serve` process on its own port, its output in a file."""
-
-    port: int
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/graphql"
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def log_tail(self, chars: int = 4000) -> str:
-        return self.log.read_text(errors="replace")[-chars:]
-
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.log_tail()}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    return
-            time.sleep(0.05)
-        raise RuntimeError(f"server not ready after {timeout} s:\n{self.log_tail()}")
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown code runs; PostgreSQL sees the connections drop."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
-def launch(database_url: str, **env: str) -> Server:
-    """Starts a server (returns at once: `wait_ready` before use)."""
-    port = free_port()
-    inherited = {k: v for k, v in os.environ.items()
-                 if not k.upper().startswith("PASSERELLE_") and k.upper() != "DATABASE_URL"}
-    settings = {"DATABASE_URL": database_url, "PASSERELLE_PORT": str(port),
-                "PASSERELLE_DEMO": "0", "PASSERELLE_JWT_SECRET": TEST_JWT_SECRET,
-                "PASSERELLE_RATE_LIMIT_PER_TOKEN": "0", "PASSERELLE_RATE_LIMIT_PER_IP": "0",
-                "PASSERELLE_ACCESS_LOG": "false", "PASSERELLE_LOG_LEVEL": "WARNING"}
-    log = Path(tempfile.mkstemp(prefix=f"passerelle-fault-{port}-", suffix=".log")[1])
-    process = subprocess.Popen(
-        [sys.executable, "server.py", "serve"], cwd=REPO, env={**inherited, **settings, **env},
-        stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    return Server(port, process, log)
-
-
-@contextlib.contextmanager
-def running(database_url: str, **env: str) -> Iterator[Server]:
-    server = launch(database_url, **env)
-    try:
-        server.wait_ready()
-        yield server
-    finally:
-        server.stop()
-        server.log.unlink(missing_ok=True)
 
 
 @dataclass

@@ -20,15 +20,14 @@ from tests.faults.support import (
     AUDITOR,
     REGISTER,
     Outcome,
-    Server,
     Subscriber,
     post,
     registered_id,
     registration,
-    running,
     wait_projected,
 )
 from tests.support.db import pg_scratch_dir
+from tests.support.servers import Server, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 

@@ -17,16 +17,15 @@ from demo.organisations import siren_for
 from tests.faults.support import (
     REGISTER,
     Outcome,
-    launch,
     post,
     registered_id,
     registration,
-    running,
     tables_unlike_a_rebuild,
     verify_ledger,
     wait_projected,
 )
 from tests.support.db import TemplateDatabases
+from tests.support.servers import launch, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 

@@ -18,8 +18,8 @@ from infra.eventstore import WriteSide, open_write_side
 from infra.settings import Settings
 from tests.conftest import TEST_JWT_SECRET
 from tests.live.client import Closed, LiveClient, live_client
-from tests.live.servers import Server, launch, servers
 from tests.organisations.builders import siren
+from tests.support.servers import Server, launch, servers
 
 __all__ = ["Closed", "LiveClient", "Server", "launch", "live_client", "servers"]
 TOKENS = Settings(jwt_secret=TEST_JWT_SECRET)

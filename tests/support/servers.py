@@ -1,4 +1,4 @@
-"""Real `server.py serve` processes for the live tests, each on its own port."""
+"""Real `server.py serve` processes for end-to-end tests, each on its own port."""
 
 from __future__ import annotations
 
@@ -43,8 +43,12 @@ class Server:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/graphql"
 
-    def log_tail(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:]
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log_tail(self, chars: int = 4000) -> str:
+        return self.log.read_text(errors="replace")[-chars:]
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
@@ -52,7 +56,7 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{self.log_tail()}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
                     return
             time.sleep(0.05)
         raise RuntimeError(f"server not ready after {timeout} s:\n{self.log_tail()}")
@@ -81,7 +85,7 @@ def launch(database_url: str, **env: str) -> Server:
                 "PASSERELLE_DEMO": "0", "PASSERELLE_JWT_SECRET": TEST_JWT_SECRET,
                 "PASSERELLE_RATE_LIMIT_PER_TOKEN": "0", "PASSERELLE_RATE_LIMIT_PER_IP": "0",
                 "PASSERELLE_ACCESS_LOG": "false", "PASSERELLE_LOG_LEVEL": "WARNING"}
-    log = Path(tempfile.mkstemp(prefix=f"passerelle-live-{port}-", suffix=".log")[1])
+    log = Path(tempfile.mkstemp(prefix=f"passerelle-e2e-{port}-", suffix=".log")[1])
     process = subprocess.Popen(
         [sys.executable, "server.py", "serve"], cwd=REPO, env={**base, **settings, **env},
         stdout=log.open("wb"), stderr=subprocess.STDOUT)
@@ -101,3 +105,15 @@ def servers(database_url: str, count: int = 1, **env: str) -> Iterator[list[Serv
             server.log.unlink(missing_ok=True)
 
 
+
+
+@contextlib.contextmanager
+def running(database_url: str, **env: str) -> Iterator[Server]:
+    """One ready server, stopped (and its log removed) afterwards."""
+    server = launch(database_url, **env)
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+        server.log.unlink(missing_ok=True)
