@@ -263,6 +263,7 @@ def projections_status() -> None:
 @click.argument("name")
 def projections_rebuild(name: str) -> None:
     """Blue/green rebuild of one projection from position 0, then an atomic switch."""
+    import uvloop
     from tqdm import tqdm
 
     from projections.rebuild import RebuildBusyError, rebuild
@@ -279,7 +280,7 @@ def projections_rebuild(name: str) -> None:
             bar.update(position - bar.n)
 
         try:
-            position = asyncio.run(rebuild(database_url, chosen[0], progress))
+            position = uvloop.run(rebuild(database_url, chosen[0], progress))
         except RebuildBusyError as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"{name} rebuilt and switched at position {position}")

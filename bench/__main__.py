@@ -1,20 +1,32 @@
-"""`python -m bench` (`make bench`): measures the real server in one run and
-writes bench/report.json.
+"""`python -m bench` (`make bench`): measures the real server and its peer in
+one run and writes bench/report.json.
 
 1. a fresh database (DATABASE_URL's server, else the embedded one), on which
    `server.py serve` (uvicorn, uvloop, httptools, default settings but rate
    limits and access logs off) applies the migrations and loads the demo;
-2. mutations/s: registerStartup from 16 concurrent clients, unique SIRENs;
-3. req/s of a single-startup query and of a 20-startup page with totalCount;
-4. plain eventsourcing appends/s on the same database (the baseline);
-5. the two queries again on a second instance with the response cache off;
-6. every bench/b_*.py module against the first instance."""
+2. writes, in rounds: registerStartup mutations/s from 16 clients, then plain
+   eventsourcing appends/s on the same database (the baseline), alternating,
+   so each round's ratio compares figures taken moments apart;
+3. reads, in rounds: req/s of `startup(id:)` and of a 20-startup page with
+   totalCount on our server (response cache on, the default), on PostGraphile
+   v5 serving a copy of the same startups (bench/peer.py), and on a second
+   instance of ours with the response cache off;
+4. every bench/b_*.py module against the first instance (time travel, verify,
+   live latency, calls search, replay of a generated ledger).
+
+Every figure is the median of its rounds; each round is kept under `runs`.
+The machine is shared (others run tests on it): the load average is recorded
+at the start and the end.
+
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,7 +37,7 @@ from typing import Any
 import click
 import httpx
 
-from bench import modules, report
+from bench import modules, peer, report
 from bench.raw_appends import appends_per_second
 from bench.system import ROOT, Server, bench_settings, fresh_database, running_server, token
 
@@ -66,75 +78,134 @@ def first_startup(server: Server) -> str:
     return str(body["data"]["startups"]["nodes"][0]["id"])
 
 
-def queries(server: Server, startup: str, seconds: float, clients: int,
-            suffix: str = "") -> dict[str, dict[str, float]]:
+def median(values: list[float]) -> float:
+    return float(statistics.median(values)) if values else 0.0
+
+
+def writes(server: Server, db_url: str, seconds: float, clients: int,
+           rounds: int) -> tuple[dict[str, Any], dict[str, float]]:
+    """Mutations and raw appends, alternating: one pair per round."""
+    load(server, registrations(clients), 1.0, clients, FIRST_SIREN)  # warm-up
+    runs: dict[str, Any] = {"mutations": [], "raw_appends": [], "ratio": []}
+    for k in range(rounds):
+        mutations = load(server, registrations(clients), seconds, clients,
+                         FIRST_SIREN + (k + 1) * 1_000_000)
+        raw = appends_per_second(db_url, seconds)
+        runs["mutations"].append(mutations)
+        runs["raw_appends"].append(raw)
+        runs["ratio"].append(mutations["rps"] / raw["raw_appends_per_s"])
+        log.info("round %d: mutations %.0f/s, raw appends %.0f/s, ratio %.2f", k + 1,
+                 mutations["rps"], raw["raw_appends_per_s"], runs["ratio"][-1])
+    figures = {
+        "mutations_per_s": median([r["rps"] for r in runs["mutations"]]),
+        "raw_appends_per_s": median([r["raw_appends_per_s"] for r in runs["raw_appends"]]),
+        "mutations_p95_ms": median([r["p95_ms"] for r in runs["mutations"]]),
+        "mutations_vs_raw_appends": median(runs["ratio"]),
+        "mutation_errors": sum(r["errors"] for r in runs["mutations"]),
+    }
+    return runs, figures
+
+
+Target = tuple[Any, list[dict[str, Any]], list[dict[str, Any]]]  # server, single, page
+
+
+def reads(targets: dict[str, Target], seconds: float, clients: int,
+          rounds: int) -> tuple[dict[str, Any], dict[str, float]]:
+    """Each target's two queries, round after round (targets interleaved)."""
+    for target, single, page in targets.values():
+        load(target, single + page, 1.0, clients)  # warm-up: caches, JIT, pools
+    runs: dict[str, list[dict[str, float]]] = {
+        f"{query}_{name}": [] for name in targets for query in ("query_single", "query_page20")}
+    for k in range(rounds):
+        for name, (target, single, page) in targets.items():
+            runs[f"query_single_{name}"].append(load(target, single, seconds, clients))
+            runs[f"query_page20_{name}"].append(load(target, page, seconds, clients))
+        log.info("round %d: %s", k + 1, ", ".join(
+            f"{key} {value[-1]['rps']:.0f}/s" for key, value in runs.items()))
+    figures: dict[str, float] = {}
+    for key, values in runs.items():
+        figures[f"{key}_rps"] = median([r["rps"] for r in values])
+        figures[f"{key}_p95_ms"] = median([r["p95_ms"] for r in values])
+        figures[f"{key}_errors"] = sum(r["errors"] for r in values)
+    return runs, figures
+
+
+def read_targets(stack: contextlib.ExitStack, server: Server, db: Any, logs: Path,
+                 peer_info: dict[str, Any], with_peer: bool) -> dict[str, Target]:
+    """Our server, PostGraphile over a copy of the same startups, ours uncached."""
+    startup = first_startup(server)
     single = [{"body": {"query": SINGLE, "variables": {"id": startup}}}]
     page = [{"body": {"query": PAGE}}]
-    load(server, single + page, 1.0, clients)  # warm-up: parser and validation caches
-    return {f"query_single{suffix}": load(server, single, seconds, clients),
-            f"query_page20{suffix}": load(server, page, seconds, clients)}
+    targets: dict[str, Target] = {"cached": (server, single, page)}
+    if with_peer:
+        try:
+            peer_info["node"] = peer.node_version(peer.install())
+            peer_info["rows"] = peer.copy_startups(db.url)  # the same startups, now
+            postgraphile = stack.enter_context(peer.running_peer(db.url, logs / "peer.log"))
+            targets["postgraphile"] = (
+                postgraphile, [{"body": {"query": peer.SINGLE, "variables": {"id": startup}}}],
+                [{"body": {"query": peer.PAGE}}])
+        except (peer.PeerUnavailable, OSError, subprocess.SubprocessError) as exc:
+            peer_info["unavailable"] = str(exc)
+            log.warning("PostGraphile not measured: %s", exc)
+    else:
+        peer_info["unavailable"] = "--no-peer"
+    plain = stack.enter_context(running_server(db.url, logs / "server-uncached.log",
+                                               PASSERELLE_RESPONSE_CACHE="0"))
+    targets["uncached"] = (plain, single, page)
+    return targets
 
 
-def figures_of(runs: dict[str, dict[str, float]], raw: dict[str, float]) -> dict[str, float]:
-    figures = {"mutations_per_s": runs["mutations"]["rps"]}
-    for name in ("query_single", "query_page20", "query_single_uncached",
-                 "query_page20_uncached"):
-        if name in runs:
-            figures[f"{name}_rps"] = runs[name]["rps"]
-    figures["raw_appends_per_s"] = raw["raw_appends_per_s"]
-    figures["mutations_p95_ms"] = runs["mutations"]["p95_ms"]
-    figures["query_single_p95_ms"] = runs["query_single"]["p95_ms"]
-    figures["query_page20_p95_ms"] = runs["query_page20"]["p95_ms"]
-    figures["errors"] = sum(r["errors"] for r in runs.values())
-    return figures
+METHOD = {
+    "figures": "median of the rounds; every round under `runs`",
+    "load_generator": "bench/load.py: raw HTTP/1.1 keep-alive client on uvloop, in its own "
+                      "process, the same for every server",
+    "server": "server.py serve (uvicorn, uvloop, httptools, one process); rate limits and access"
+              " log off; response cache on (the default) unless a figure says uncached (a "
+              "second instance with PASSERELLE_RESPONSE_CACHE=0)",
+    "peer": "PostGraphile 5.1.5 (Amber preset, node's http server, one process, node 22 from "
+            "npm) over peer.startups: a copy of our startups (same rows, fields and (name, id) "
+            "index) made after the write rounds; the same queries in its naming",
+    "mutation": "registerStartup, each client its own startup user, unique SIRENs",
+    "raw_appends": "eventsourcing Application, stock PostgreSQL recorder, schema bench_raw, "
+                   "POSTGRES_ENABLE_DB_FUNCTIONS=y, 8 threads, one event per save",
+}
 
 
 @click.command()
-@click.option("--seconds", default=6.0, show_default=True, help="Length of each measurement.")
+@click.option("--seconds", default=4.0, show_default=True, help="Length of each measurement.")
+@click.option("--rounds", default=3, show_default=True, help="Rounds of every measurement.")
 @click.option("--clients", default=16, show_default=True, help="Concurrent HTTP clients.")
 @click.option("--out", default=str(ROOT / "bench" / "report.json"), show_default=True)
 @click.option("--module", "only", multiple=True, help="Run only these b_* modules.")
 @click.option("--no-modules", is_flag=True, help="Skip the b_* modules.")
-@click.option("--module-timeout", default=90.0, show_default=True)
-def main(seconds: float, clients: int, out: str, only: tuple[str, ...], no_modules: bool,
-         module_timeout: float) -> None:
-    """Benchmark Passerelle end to end and write the report."""
+@click.option("--no-peer", is_flag=True, help="Do not run PostGraphile.")
+@click.option("--module-timeout", default=120.0, show_default=True)
+def main(seconds: float, rounds: int, clients: int, out: str, only: tuple[str, ...],
+         no_modules: bool, no_peer: bool, module_timeout: float) -> None:
+    """Benchmark Passerelle end to end, beside PostGraphile, and write the report."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s bench %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     started = time.perf_counter()
-    logs = Path(tempfile.mkdtemp(prefix="passerelle-bench-")) / "server.log"
+    logs = Path(tempfile.mkdtemp(prefix="passerelle-bench-"))
+    peer_info: dict[str, Any] = {"name": "PostGraphile", "version": "5.1.5"}
     with fresh_database(bench_settings()) as db:
-        log.info("database %s; server log in %s", db.name, logs)
+        log.info("database %s; logs in %s", db.name, logs)
         machine = report.machine(db.url, db.embedded)
-        runs: dict[str, dict[str, float]] = {}
-        with running_server(db.url, logs) as server:
+        with running_server(db.url, logs / "server.log") as server:
             log.info("server ready in %.1fs", time.perf_counter() - started)
-            runs["mutations"] = load(server, registrations(clients), seconds, clients,
-                                     FIRST_SIREN)
-            log.info("mutations: %.0f/s", runs["mutations"]["rps"])
-            startup = first_startup(server)
-            runs.update(queries(server, startup, seconds, clients))
-            log.info("queries: %.0f, %.0f req/s", runs["query_single"]["rps"],
-                     runs["query_page20"]["rps"])
-            raw = appends_per_second(db.url, seconds)
-            log.info("raw appends: %.0f/s", raw["raw_appends_per_s"])
-            with running_server(db.url, logs, PASSERELLE_RESPONSE_CACHE="0") as plain:
-                runs.update(queries(plain, startup, seconds, clients, "_uncached"))
+            write_runs, figures = writes(server, db.url, seconds, clients, rounds)
+            with contextlib.ExitStack() as stack:
+                targets = read_targets(stack, server, db, logs, peer_info, not no_peer)
+                read_runs, read_figures = reads(targets, seconds, clients, rounds)
+            figures.update(read_figures)
             ctx = modules.Context(server.url, db.url, token)
             names = [] if no_modules else modules.discover(list(only) or None)
             extra = asyncio.run(modules.run_all(ctx, names, module_timeout))
-    method = {
-        "clients": clients, "seconds_per_measurement": seconds,
-        "load_generator": "bench/load.py: raw HTTP/1.1 keep-alive client on uvloop, "
-                          "in its own process",
-        "server": "server.py serve (uvicorn, uvloop, httptools); rate limits and access log "
-                  "off; response cache on (the default) unless a figure says uncached",
-        "mutation": "registerStartup, each client its own startup user, unique SIRENs",
-        "raw_appends": "eventsourcing Application, stock PostgreSQL recorder, schema bench_raw,"
-                       " POSTGRES_ENABLE_DB_FUNCTIONS=y, 8 threads, one event per save",
-    }
-    result = report.build(figures_of(runs, raw), {**runs, "raw_appends": raw}, extra, machine,
-                          method, time.perf_counter() - started)
+    method = {"clients": clients, "seconds_per_measurement": seconds, "rounds": rounds,
+              **METHOD}
+    result = report.build(figures, {"writes": write_runs, "reads": read_runs}, extra, machine,
+                          method, time.perf_counter() - started, peer_info)
     Path(out).write_text(json.dumps(result, indent=2) + "\n")
     click.echo(report.table(result))
     click.echo(f"\nwritten to {out}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,9 @@ def decode_token(token: str, settings: Settings) -> Claims:
     algorithm not allowed (including ``none``), bad signature, expired, not yet valid,
     missing claim, issuer or audience mismatch, unknown role.
     """
+    hit = _VERIFIED.get(token)
+    if hit is not None and hit[3] is settings and hit[1] <= time.time() < hit[2]:
+        return hit[0]
     algorithm = _allowed_algorithm(settings)
     _check_header_algorithm(token, algorithm)
     try:
@@ -94,7 +98,26 @@ def decode_token(token: str, settings: Settings) -> Claims:
         )
     except jwt.PyJWTError as exc:
         raise _translate(exc) from exc
-    return _claims_from_payload(payload)
+    claims = _claims_from_payload(payload)
+    _remember(token, claims, payload, settings)
+    return claims
+
+
+# Verified tokens, so a client's every request does not pay the signature check
+# again; validity (nbf, exp with leeway) is rechecked on every hit.
+_VERIFIED: OrderedDict[str, tuple[Claims, float, float, Settings]] = OrderedDict()
+_VERIFIED_MAX = 4096
+
+
+def _remember(token: str, claims: Claims, payload: Mapping[str, Any], settings: Settings) -> None:
+    exp, nbf = payload.get("exp"), payload.get("nbf")
+    if not isinstance(exp, int | float):
+        return
+    leeway = settings.jwt_leeway_seconds
+    start = nbf - leeway if isinstance(nbf, int | float) else float("-inf")
+    _VERIFIED[token] = (claims, start, exp + leeway, settings)
+    if len(_VERIFIED) > _VERIFIED_MAX:
+        _VERIFIED.popitem(last=False)
 
 
 def issue_token(

@@ -15,7 +15,7 @@ import asyncpg
 from infra.eventstore import WriteSide, open_write_side
 from infra.live import LiveBroker, LiveLimits
 from infra.settings import Settings
-from projections.base import Projection
+from projections.base import PooledConnection, Projection
 from projections.engine import PROJECTED_CHANNEL, ProjectionWatch, Projector, ProjectorLeader
 
 log = logging.getLogger("passerelle")
@@ -51,6 +51,7 @@ async def running(
     pool = await asyncpg.create_pool(
         database_url, min_size=2, max_size=settings.db_pool_size,
         server_settings={"statement_timeout": "15000"},
+        connection_class=PooledConnection,  # no session reset query per release
         # Fail fast instead of hanging when the database is unreachable or frozen.
         timeout=5, command_timeout=20,
     )

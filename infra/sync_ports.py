@@ -34,7 +34,17 @@ class PgVault:
         self.pool = pool
 
     def _key_for(self, user_id: str) -> bytes:
+        """The person's live key, made on first use (or after being forgotten).
+        Reading first spares a commit (a WAL flush) on every command of someone
+        who already has a key; a key forgotten between this read and the
+        command's commit is the same race as with the upsert alone."""
         with self.pool.connection() as conn:
+            found = conn.execute(
+                "SELECT key FROM person_keys WHERE user_id = %s AND key IS NOT NULL",
+                (user_id,), prepare=True,
+            ).fetchone()
+            if found is not None:
+                return bytes(found[0])
             row = conn.execute(
                 "INSERT INTO person_keys (user_id, key) VALUES (%s, %s) "
                 "ON CONFLICT (user_id) DO UPDATE SET key = coalesce(person_keys.key, EXCLUDED.key),"

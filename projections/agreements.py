@@ -72,6 +72,8 @@ class AgreementsProjection:
     """Keeps `agreements`."""
 
     name = "agreements"
+    # The stream types it folds: a rebuild of it alone reads only those.
+    stream_types = frozenset({"Agreement"})
     tables: tuple[str, ...] = ("agreements",)
 
     def __init__(self) -> None:

@@ -51,6 +51,11 @@ class RowStore:
         where = " AND ".join(f"{k} = ${i + 1}" for i, k in enumerate(key))
         self.delete_sql = f"DELETE FROM {table} WHERE {where}"
         self.select_sql = f"SELECT {cols} FROM {table} WHERE {where}"
+        # Every key column matched against the batch's values (one round trip for
+        # the whole batch; PostgreSQL infers each array's type from its column).
+        # With several key columns this is a superset, filtered in load_many.
+        many = " AND ".join(f"{k} = ANY(${i + 1})" for i, k in enumerate(key))
+        self.select_many_sql = f"SELECT {cols} FROM {table} WHERE {many}"
 
     def key_of(self, row: Row) -> tuple[Any, ...]:
         return tuple(row[k] for k in self.key)
@@ -58,6 +63,31 @@ class RowStore:
     async def load(self, conn: asyncpg.Connection, key: tuple[Any, ...]) -> Row | None:
         record = await conn.fetchrow(self.select_sql, *key)
         return dict(record) if record else None
+
+    async def load_many(
+        self, conn: asyncpg.Connection, keys: Sequence[tuple[Any, ...]]
+    ) -> dict[tuple[Any, ...], Row | None]:
+        """Every key's row (None when absent), in one query."""
+        if type(self).load is not RowStore.load and type(self).load_many is RowStore.load_many:
+            # A subclass that transforms loaded rows in its own `load` and has
+            # no `load_many` of its own: one query per key, through its `load`.
+            return {k: await self.load(conn, k) for k in keys}
+        return await self.fetch_many(conn, keys)
+
+    async def fetch_many(
+        self, conn: asyncpg.Connection, keys: Sequence[tuple[Any, ...]]
+    ) -> dict[tuple[Any, ...], Row | None]:
+        """The stored rows of `keys` as they are, in one query."""
+        # Matched by text, so a key given as a string finds its uuid row as `load` does.
+        wanted: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+        for k in keys:
+            wanted.setdefault(tuple(map(str, k)), []).append(k)
+        columns = [list({k[i] for k in keys}) for i in range(len(self.key))]
+        found: dict[tuple[Any, ...], Row | None] = dict.fromkeys(keys)
+        for record in await conn.fetch(self.select_many_sql, *columns):
+            for key in wanted.get(tuple(str(record[k]) for k in self.key), ()):
+                found[key] = dict(record)
+        return found
 
     async def save(
         self, conn: asyncpg.Connection, changed: dict[tuple[Any, ...], Row | None]
@@ -78,13 +108,28 @@ async def fold_into(
     conn: asyncpg.Connection, store: RowStore, entries: Sequence[Entry], key_of: KeyOf,
     evolve: Evolve,
 ) -> None:
-    """Folds a batch: each touched row is loaded once, evolved, saved once."""
-    rows: dict[tuple[Any, ...], Row | None] = {}
-    for entry in entries:
-        key = key_of(entry)
-        if key is None:
-            continue
-        if key not in rows:
-            rows[key] = await store.load(conn, key)
+    """Folds a batch: the touched rows are loaded together (one query), each
+    evolved through its entries in order, and saved together."""
+    keyed = [(key, entry) for entry in entries if (key := key_of(entry)) is not None]
+    if not keyed:
+        return
+    rows = await store.load_many(conn, list(dict.fromkeys(key for key, _ in keyed)))
+    for key, entry in keyed:
         rows[key] = evolve(rows[key], entry)
     await store.save(conn, rows)
+
+
+class PooledConnection(asyncpg.Connection):
+    """A pool connection released without asyncpg's session reset.
+
+    On every release asyncpg's pool runs `SELECT pg_advisory_unlock_all(); CLOSE
+    ALL; UNLISTEN *; RESET ALL;`, a round trip the releasing request waits for
+    (one per query through `pool.fetch...`, one per projector batch). Nothing
+    borrowed from our pools keeps session state: LISTEN and advisory locks live
+    on dedicated connections, settings are `SET LOCAL` inside transactions, no
+    cursor outlives its transaction. asyncpg still rolls back a transaction left
+    open and drops listeners on release; only the reset query goes. For
+    `asyncpg.create_pool(..., connection_class=PooledConnection)`."""
+
+    def get_reset_query(self) -> str:
+        return ""

@@ -134,6 +134,8 @@ class CallsProjection:
     """Keeps `calls` and `applications`."""
 
     name: str = "calls"
+    # The stream types it folds: a rebuild of it alone reads only those.
+    stream_types = frozenset({"Call", "Application"})
     tables: tuple[str, ...] = ("calls", "applications")
 
     def __init__(self) -> None:

@@ -93,6 +93,8 @@ class ContentProjection:
     """Keeps `resources`, `case_studies` and `platform_events`."""
 
     name = "content"
+    # The stream types it folds: a rebuild of it alone reads only those.
+    stream_types = frozenset({"Resource", "CaseStudy", "Event"})
     tables: tuple[str, ...] = ("resources", "case_studies", "platform_events")
 
     def __init__(self) -> None:

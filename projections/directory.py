@@ -52,6 +52,8 @@ class DirectoryProjection:
     """Keeps `solutions`."""
 
     name: str = "directory"
+    # The stream types it folds: a rebuild of it alone reads only those.
+    stream_types = frozenset({"Solution"})
     tables: tuple[str, ...] = ("solutions",)
 
     def __init__(self) -> None:

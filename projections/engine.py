@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import Sequence
 from typing import cast
 
@@ -21,6 +22,34 @@ LEDGER_CHANNEL = "passerelle_ledger"
 PROJECTED_CHANNEL = "passerelle_projected"
 LEADER_LOCK = 0x5A55E4E11E  # advisory lock key: one projector leader per database
 
+# The tracking rows locked (in name order), then the batch after the lowest of
+# them, in one round trip. The first row carries the positions and the ledger's
+# head (in the statement's snapshot); with nothing new, that one row comes back
+# with NULL entry columns. $3: the stream types to read, NULL for all.
+LOCK_AND_READ = f"""
+WITH tracked AS MATERIALIZED (
+    SELECT name, position FROM projection_tracking WHERE name = ANY($1::text[])
+    ORDER BY name FOR UPDATE),
+positions AS (
+    SELECT array_agg(name) AS names, array_agg(position) AS positions, min(position) AS low,
+           (SELECT coalesce(max(notification_id), 0) FROM ledger_events) AS head
+    FROM tracked HAVING count(*) > 0)
+SELECT CASE WHEN coalesce(batch._n, 1) = 1 THEN positions.names END AS _names,
+       CASE WHEN coalesce(batch._n, 1) = 1 THEN positions.positions END AS _positions,
+       positions.head AS _head, batch.*
+FROM positions LEFT JOIN LATERAL (
+    SELECT {ENTRY_COLUMNS}, row_number() OVER (ORDER BY notification_id) AS _n
+    FROM ledger_events WHERE notification_id > positions.low
+    AND ($3::text[] IS NULL OR stream_type = ANY($3::text[]))
+    ORDER BY notification_id LIMIT $2) AS batch ON true
+ORDER BY batch.notification_id"""
+MOVE_AND_NOTIFY = """
+WITH moved AS (
+    UPDATE projection_tracking SET position = $2, updated_at = now()
+    WHERE name = ANY($1::text[]) AND position < $2 RETURNING 1)
+SELECT CASE WHEN $3::text IS NULL THEN NULL ELSE pg_notify($3, $2::text) END,
+       (SELECT count(*) FROM moved)"""
+
 
 class Projector:
     """Applies ledger batches to a set of projections."""
@@ -34,6 +63,14 @@ class Projector:
         self.batch_size = batch_size
         self.notify = notify  # off for private rebuilds: their positions mean nothing to waiters
         self.names = [p.name for p in self.projections]
+        # When every projection says which stream types it folds (`stream_types`),
+        # only those entries are read and decoded: a rebuild of one projection
+        # skips the rest of the ledger in SQL.
+        declared: list[frozenset[str] | None] = [
+            getattr(p, "stream_types", None) for p in self.projections]
+        self.stream_types: frozenset[str] | None = None
+        if declared and all(declared):
+            self.stream_types = frozenset(t for types in declared if types for t in types)
 
     async def ensure_tracking(self) -> None:
         await self.pool.executemany(
@@ -43,49 +80,67 @@ class Projector:
 
     async def run_once(self) -> int:
         """Applies the next batch; returns the last position applied (0: nothing new)."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            # FOR UPDATE: a second projector (an overlapping leader) waits here
-            # and then starts from the positions this one committed.
-            tracked = await conn.fetch(
-                "SELECT name, position FROM projection_tracking WHERE name = ANY($1::text[])"
-                " ORDER BY name FOR UPDATE", self.names,
-            )
-            positions = {r["name"]: r["position"] for r in tracked}
-            entries = await self._read(conn, min(positions.values(), default=0))
-            if not entries:
-                return 0
-            await self._apply(conn, entries, positions)
-            return entries[-1].position
+        applied, _ = await self._run_batch()
+        return applied
 
-    async def _read(self, conn: Conn, after: int) -> list[Entry]:
-        rows = await conn.fetch(
-            f"SELECT {ENTRY_COLUMNS} FROM ledger_events WHERE notification_id > $1"
-            " ORDER BY notification_id LIMIT $2", after, self.batch_size,
-        )
-        return [entry_from_row(r) for r in rows]
+    async def _run_batch(self) -> tuple[int, bool]:
+        """(last position applied or 0, whether the batch was full). One
+        transaction, four round trips plus the projections' own: BEGIN, lock
+        and read, the projections, move and notify, COMMIT."""
+        async with self.pool.acquire() as conn:
+            async with conn.transaction():
+                positions, entries, head = await self._lock_and_read(conn)
+                full = len(entries) >= self.batch_size
+                # Reading only some stream types, a batch that is not full has seen
+                # every entry up to the head: the positions move there.
+                last = entries[-1].position if entries else 0
+                if self.stream_types is not None and not full:
+                    last = max(last, head)
+                if last <= min(positions.values()):
+                    return 0, False
+                await self._apply(conn, entries, positions, last)
+            # Committed: this process's waiters need not wait for the NOTIFY.
+            if self.notify:
+                _advance_local_watches(self.pool, last)
+            return last, full
+
+    async def _lock_and_read(self, conn: Conn) -> tuple[dict[str, int], list[Entry], int]:
+        # FOR UPDATE: a second projector (an overlapping leader) waits here and
+        # then starts from the positions this one committed (the locked rows are
+        # re-read at their latest version; the ledger is read after them, and
+        # any snapshot of it holds a prefix of the positions, so nothing is skipped).
+        types = sorted(self.stream_types) if self.stream_types is not None else None
+        rows = await conn.fetch(LOCK_AND_READ, self.names, self.batch_size, types)
+        if not rows:  # never applied untracked (ensure_tracking makes the rows)
+            raise KeyError(f"no projection_tracking rows for {self.names}")
+        positions = dict(zip(rows[0]["_names"], rows[0]["_positions"], strict=True))
+        if rows[0]["notification_id"] is None:  # tracked, but nothing new
+            return positions, [], rows[0]["_head"]
+        return positions, [entry_from_row(r) for r in rows], rows[0]["_head"]
 
     async def _apply(
-        self, conn: Conn, entries: list[Entry], positions: dict[str, int]
+        self, conn: Conn, entries: list[Entry], positions: dict[str, int], last: int
     ) -> None:
-        last = entries[-1].position
+        first = entries[0].position if entries else last
         for projection in self.projections:
-            pending = [e for e in entries if e.position > positions[projection.name]]
+            done = positions[projection.name]  # untracked: KeyError, never applied twice
+            pending = entries if done < first else [e for e in entries if e.position > done]
             if pending:
                 # A pool's proxy forwards every Connection method.
                 await projection.apply(cast(asyncpg.Connection, conn), pending)
-        await conn.execute(
-            "UPDATE projection_tracking SET position = $2, updated_at = now()"
-            " WHERE name = ANY($1::text[]) AND position < $2", self.names, last,
-        )
-        if self.notify:
-            await conn.execute("SELECT pg_notify($1, $2)", PROJECTED_CHANNEL, str(last))
+        # Moving the positions and notifying in one statement (one round trip).
+        await conn.execute(MOVE_AND_NOTIFY, self.names, last,
+                           PROJECTED_CHANNEL if self.notify else None)
 
     async def catch_up(self) -> int:
-        """Runs batches until the projections reach the ledger's head."""
+        """Runs batches until the projections reach the ledger's head (a batch
+        that was not full read everything committed when it started)."""
         last = 0
-        while position := await self.run_once():
-            last = position
-        return last
+        while True:
+            position, full = await self._run_batch()
+            last = position or last
+            if not full:
+                return last
 
 
 class ProjectorLeader:
@@ -160,26 +215,44 @@ async def _wait_either(a: asyncio.Event, b: asyncio.Event, timeout: float) -> No
 
 class ProjectionWatch:
     """Knows how far the projections have got, on every instance (NOTIFY from
-    the leader, polling as a fallback), so a mutation can wait for its position."""
+    the leader, polling as a fallback), so a mutation can wait for its position.
+    On the leader's own instance the projector advances it directly as soon as
+    a batch commits (a watch and a projector sharing a pool share a process and
+    a database), without waiting for its NOTIFY to come back."""
 
     def __init__(self, pool: asyncpg.Pool, poll_seconds: float = 0.05) -> None:
         self.pool = pool
         self.poll_seconds = poll_seconds
         self.position = 0
-        self._changed = asyncio.Condition()
+        self._changed = asyncio.Event()  # replaced on every advance
+        self._refreshing: asyncio.Future[int] | None = None
+        for key in [k for k, refs in _LOCAL_WATCHES.items() if all(r() is None for r in refs)]:
+            del _LOCAL_WATCHES[key]  # watches of closed pools
+        _LOCAL_WATCHES.setdefault(id(pool), []).append(weakref.ref(self))
 
     def on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
-        asyncio.get_running_loop().create_task(self.advance(int(payload)))
+        self.advance_to(int(payload))
+
+    def advance_to(self, position: int) -> None:
+        """Wakes every waiter when the position moves (synchronous, on the loop)."""
+        if position > self.position:
+            self.position = position
+            changed, self._changed = self._changed, asyncio.Event()
+            changed.set()
 
     async def advance(self, position: int) -> None:
-        if position > self.position:
-            async with self._changed:
-                self.position = max(self.position, position)
-                self._changed.notify_all()
+        self.advance_to(position)
 
     async def refresh(self) -> int:
+        """Reads the position from the database; concurrent callers share one read."""
+        if self._refreshing is None or self._refreshing.done():
+            self._refreshing = asyncio.ensure_future(self._read())
+            self._refreshing.add_done_callback(_retrieved)
+        return await asyncio.shield(self._refreshing)
+
+    async def _read(self) -> int:
         value = await self.pool.fetchval("SELECT min(position) FROM projection_tracking")
-        await self.advance(value or 0)
+        self.advance_to(value or 0)
         return self.position
 
     async def wait_for(self, position: int, timeout: float) -> bool:
@@ -190,12 +263,31 @@ class ProjectionWatch:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return False
-            timed_out = False
-            async with self._changed:
-                try:
-                    await asyncio.wait_for(self._changed.wait(), min(self.poll_seconds, remaining))
-                except TimeoutError:
-                    timed_out = True
-            if timed_out:  # a lost or late NOTIFY: ask the database
+            try:
+                await asyncio.wait_for(self._changed.wait(), min(self.poll_seconds, remaining))
+            except TimeoutError:  # a lost or late NOTIFY: ask the database
                 await self.refresh()
         return True
+
+
+def _retrieved(future: asyncio.Future[int]) -> None:
+    """A shared read's error belongs to its callers, even if all were cancelled."""
+    if not future.cancelled():
+        future.exception()
+
+
+# Watches by the id of their pool (asyncpg pools take no weak references).
+_LOCAL_WATCHES: dict[int, list[weakref.ref[ProjectionWatch]]] = {}
+
+
+def _advance_local_watches(pool: object, position: int) -> None:
+    refs = _LOCAL_WATCHES.get(id(pool))
+    if not refs:
+        return
+    alive = [ref for ref in refs if ref() is not None]
+    for ref in alive:
+        watch = ref()
+        if watch is not None and watch.pool is pool:
+            watch.advance_to(position)
+    if len(alive) != len(refs):
+        _LOCAL_WATCHES[id(pool)] = alive

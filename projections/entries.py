@@ -49,10 +49,12 @@ def _plain(value: Any) -> Any:
 
 
 def decode_state(state: bytes) -> dict[str, Any]:
-    data: dict[str, Any] = _plain(orjson.loads(state))
+    data: dict[str, Any] = orjson.loads(state)
+    # Most events tag only their timestamp: skip the recursive walk for them.
+    tagged = state.count(b'"_type_"') - (1 if isinstance(data.get("timestamp"), dict) else 0)
     data.pop("timestamp", None)
     data.pop("originator_topic", None)
-    return data
+    return _plain(data) if tagged > 0 else data
 
 
 def entry_from_row(row: Any) -> Entry:

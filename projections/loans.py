@@ -81,6 +81,8 @@ class LoansProjection:
     """Keeps `loans`."""
 
     name = "loans"
+    # The stream types it folds: a rebuild of it alone reads only those.
+    stream_types = frozenset({"Loan"})
     tables: tuple[str, ...] = ("loans",)
 
     def __init__(self) -> None:

@@ -66,6 +66,8 @@ class OrdersProjection:
     """Keeps `purchase_orders`."""
 
     name = "purchase_orders"
+    # The stream types it folds: a rebuild of it alone reads only those.
+    stream_types = frozenset({"PurchaseOrder"})
     tables: tuple[str, ...] = ("purchase_orders",)
 
     def __init__(self) -> None:

@@ -55,20 +55,29 @@ class Listing:
         return "(" + " OR ".join(ors) + ")"
 
     async def page(self, conn: asyncpg.Connection, first: int, after: str | None) -> Page[Any]:
-        total = await conn.fetchval(
-            f"SELECT count(*) FROM {self.source}{self._where_sql([])}", *self.params
-        )
+        """The page and totalCount in one round trip: the count's one row, with
+        the page's rows (if any) joined to it."""
         values = decode_cursor(after, len(self.keys))
         extra = [self._after_clause(values)] if values is not None else []
         order = ", ".join(f"{k.expr} {'DESC' if k.descending else 'ASC'}" for k in self.keys)
         keys = ", ".join(f"{k.expr} AS _k{i}" for i, k in enumerate(self.keys))
-        sql = (f"SELECT {self.columns}, {keys} FROM {self.source}{self._where_sql(extra)}"
-               f" ORDER BY {order} LIMIT {first + 1}")
-        rows = await conn.fetch(sql, *self.params)
+        total_sql = f"SELECT count(*) AS _total FROM {self.source}{self._where_sql([])}"
+        page_sql = (f"SELECT {self.columns}, {keys}, true AS _present FROM {self.source}"
+                    f"{self._where_sql(extra)} ORDER BY {order} LIMIT {first + 1}")
+        outer = ", ".join(f"_k{i} {_direction(k)}" for i, k in enumerate(self.keys))
+        rows = await conn.fetch(
+            f"SELECT * FROM ({total_sql}) AS _count LEFT JOIN LATERAL ({page_sql}) AS _page"
+            f" ON true ORDER BY {outer}", *self.params)
+        total = rows[0]["_total"] if rows else 0
+        rows = [r for r in rows if r["_present"]]
         items = rows[:first]
         cursors = [encode_cursor([_jsonable(r[f"_k{i}"]) for i in range(len(self.keys))])
                    for r in items]
         return Page(list(items), cursors, len(rows) > first, values is not None, total)
+
+
+def _direction(key: Key) -> str:
+    return "DESC" if key.descending else "ASC"
 
 
 def _jsonable(value: Any) -> Any:

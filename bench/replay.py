@@ -1,0 +1,266 @@
+"""Replay: how fast every projection is rebuilt from a large ledger, and in how
+much memory.
+
+    python -m bench.replay --events 200000      # prints the figures as JSON
+
+1. A fresh database (on DATABASE_URL's server, else the embedded one) gets the
+   migrations and a generated ledger: the demo's worlds (every stream type:
+   organisations, solutions, calls, applications, agreements, orders, loans,
+   content), copied with fresh ids until `--events` entries, with valid hash
+   chains, written with COPY (the generator is not what is measured).
+2. `replay_all`: every projection of every slice rebuilt from position 0 in ONE
+   pass, the way `projections rebuild` fills its private schema (one Projector,
+   batches of 2,000, the tracking position committed with the rows), into a
+   private schema; a progress bar on stderr; the RSS of this process sampled
+   at every tenth of the way.
+3. `rebuild_organisations`: the real blue/green command
+   (`projections.rebuild.rebuild`, what `server.py projections rebuild
+   organisations` runs) on the same ledger.
+
+Run in its own process by bench/b_replay.py, so its peak RSS is its own."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import resource
+import secrets
+import sys
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import click
+import psycopg
+from psycopg import sql
+from tqdm import tqdm
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # pragma: no cover - `python bench/replay.py`
+    sys.path.insert(0, str(ROOT))
+
+from infra.chain import StoredEntry, ledger_hash, stream_hash  # noqa: E402
+from infra.embedded import EmbeddedPostgres, url_with_database  # noqa: E402
+from infra.migrate import apply_migrations  # noqa: E402
+from infra.settings import load_settings  # noqa: E402
+
+COLUMNS = ("originator_id", "originator_version", "topic", "state", "notification_id",
+           "stream_type", "event_type", "occurred_at", "hash", "previous_hash", "ledger_hash")
+UUIDS = re.compile(rb"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
+SCHEMA = "bench_replay"
+
+
+def rss_mb() -> float:
+    """Current resident set size of this process, in MB."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@contextlib.contextmanager
+def fresh_database() -> Iterator[str]:
+    settings = load_settings()
+    name = f"passerelle_replay_{secrets.token_hex(4)}"
+    with contextlib.ExitStack() as stack:
+        if settings.database_url:
+            admin = settings.database_url
+        else:
+            admin = stack.enter_context(EmbeddedPostgres(settings.data_dir)).admin_url
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            yield url_with_database(admin, name)
+        finally:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                             .format(sql.Identifier(name)))
+
+
+def demo_ledger(database_url: str) -> list[tuple[Any, ...]]:
+    """The demo's entries (loaded through the real write side into `database_url`)."""
+    from server import _load_demo_if_empty
+
+    settings = load_settings()
+    asyncio.run(_load_demo_if_empty(settings.model_copy(update={"demo": True}), database_url))
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT originator_id, originator_version, topic, state, stream_type, event_type,"
+            " occurred_at FROM ledger_events ORDER BY notification_id").fetchall()
+        conn.execute("TRUNCATE ledger_events, ledger_snapshots")
+        for table in _read_model_tables(conn):
+            conn.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(table)))
+        conn.execute("UPDATE projection_tracking SET position = 0")
+        conn.commit()
+    return rows
+
+
+def _read_model_tables(conn: psycopg.Connection[Any]) -> list[str]:
+    from server import projections as all_projections
+    from wiring.slices import all_slices
+
+    return [t for p in all_projections(all_slices()) for t in p.tables]
+
+
+def _remapped(template: list[tuple[Any, ...]], copy: int) -> Iterator[tuple[Any, ...]]:
+    """The demo world number `copy`: every uuid (hyphenated or hex) replaced by
+    one of its own, consistently, so references between streams still hold."""
+    salt = (copy * 0x9E3779B97F4A7C15) & ((1 << 64) - 1)
+
+    def fresh(match: re.Match[bytes]) -> bytes:
+        text = match.group(0)
+        new = UUID(int=UUID(text.decode()).int ^ salt)
+        return str(new).encode() if b"-" in text else new.hex.encode()
+
+    for stream, version, topic, state, stream_type, event_type, occurred in template:
+        yield (UUID(int=stream.int ^ salt), version, topic, UUIDS.sub(fresh, bytes(state)),
+               stream_type, event_type, occurred + timedelta(seconds=copy))
+
+
+def generate(database_url: str, events: int) -> int:
+    """Writes `events` entries (whole demo worlds, cut at `events`) with COPY."""
+    template = demo_ledger(database_url)
+    streams: dict[UUID, bytes] = {}
+    head: bytes | None = None
+    position = 0
+    with psycopg.connect(database_url) as conn, conn.cursor() as cur:
+        with cur.copy(f"COPY ledger_events ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for world in range(events // max(1, len(template)) + 1):
+                for stream, version, topic, state, stype, etype, occurred in _remapped(
+                        template, world):
+                    if position >= events:
+                        break
+                    position += 1
+                    previous = streams.get(stream)
+                    entry = StoredEntry(position, stream, version, occurred, topic, state,
+                                        b"", previous, b"")
+                    h = stream_hash(previous, entry)
+                    head = ledger_hash(head, position, h)
+                    streams[stream] = h
+                    copy.write_row((stream, version, topic, state, position, stype, etype,
+                                    occurred, h, previous, head))
+        conn.commit()
+        conn.execute("ANALYZE ledger_events")
+    return position
+
+
+async def replay_all(database_url: str, batch_size: int = 2000) -> dict[str, float]:
+    """Every projection from 0 into a private schema, in one pass."""
+    from projections.base import PooledConnection
+    from projections.engine import Projector
+    from server import projections as all_projections
+    from wiring.slices import all_slices
+
+    chosen = all_projections(all_slices())
+    spent = {p.name: _timed(p) for p in chosen}
+    admin = await asyncpg.connect(database_url)
+    try:
+        await admin.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE; CREATE SCHEMA {SCHEMA}")
+        for table in (*{t for p in chosen for t in p.tables}, "projection_tracking"):
+            await admin.execute(
+                f"CREATE TABLE {SCHEMA}.{table} (LIKE public.{table} INCLUDING ALL)")
+        head = int(await admin.fetchval("SELECT max(notification_id) FROM ledger_events"))
+    finally:
+        await admin.close()
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2,
+                                     connection_class=PooledConnection,
+                                     server_settings={"search_path": f"{SCHEMA}, public"})
+    samples: list[float] = [rss_mb()]
+    started = time.perf_counter()
+    try:
+        projector = Projector(pool, chosen, batch_size=batch_size, notify=False)
+        await projector.ensure_tracking()
+        mark = head / 10
+        with tqdm(total=head, unit=" entries", desc="replay", file=sys.stderr,
+                  mininterval=0.5) as bar:
+            while position := await projector.run_once():
+                bar.update(position - bar.n)
+                if position >= mark:
+                    samples.append(rss_mb())
+                    mark += head / 10
+        elapsed = time.perf_counter() - started
+    finally:
+        await pool.close()
+    return {"replay_all_events": float(head), "replay_all_projections": float(len(chosen)),
+            "replay_all_seconds": elapsed, "replay_all_events_per_s": head / elapsed,
+            "replay_all_rss_first_tenth_mb": samples[1] if len(samples) > 1 else samples[0],
+            "replay_all_rss_last_mb": samples[-1],
+            "replay_all_rss_growth_after_first_tenth_mb": samples[-1] - samples[
+                1 if len(samples) > 1 else 0],
+            # Where the time goes: each projection's apply (its SQL included).
+            **{f"replay_apply_seconds_{name}": seconds[0] for name, seconds in spent.items()}}
+
+
+def _timed(projection: Any) -> list[float]:
+    """Wraps the projection's apply to add up its wall time."""
+    spent = [0.0]
+    apply = projection.apply
+
+    async def timed(conn: Any, entries: Any) -> None:
+        started = time.perf_counter()
+        try:
+            await apply(conn, entries)
+        finally:
+            spent[0] += time.perf_counter() - started
+
+    projection.apply = timed
+    return spent
+
+
+async def rebuild_one(database_url: str, name: str) -> dict[str, float]:
+    """The blue/green `projections rebuild NAME` on the same ledger."""
+    from projections.rebuild import rebuild
+    from server import projections as all_projections
+    from wiring.slices import all_slices
+
+    chosen = next(p for p in all_projections(all_slices()) if p.name == name)
+    with tqdm(unit=" entries", desc=f"rebuild {name}", file=sys.stderr, mininterval=0.5) as bar:
+        def progress(position: int, head: int) -> None:
+            bar.total = head
+            bar.update(position - bar.n)
+
+        started = time.perf_counter()
+        position = await rebuild(database_url, chosen, progress)
+        elapsed = time.perf_counter() - started
+    return {f"rebuild_{name}_events_per_s": position / elapsed, f"rebuild_{name}_seconds": elapsed}
+
+
+def _run(coroutine: Any) -> Any:
+    """On uvloop, as the server runs (asyncpg's protocol is much faster on it)."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
+        return asyncio.run(coroutine)
+    return uvloop.run(coroutine)
+
+
+@click.command()
+@click.option("--events", default=100_000, show_default=True, help="Ledger entries generated.")
+@click.option("--rebuild", "rebuild_name", default="organisations", show_default=True,
+              help="The projection rebuilt blue/green after the full replay ('' for none).")
+@click.option("--batch-size", default=2000, show_default=True)
+def main(events: int, rebuild_name: str, batch_size: int) -> None:
+    """Generate a ledger, replay every projection, print the figures as JSON."""
+    figures: dict[str, float] = {}
+    with fresh_database() as url:
+        apply_migrations(url)
+        started = time.perf_counter()
+        figures["generated_events"] = float(generate(url, events))
+        figures["generate_seconds"] = time.perf_counter() - started
+        figures["rss_before_replay_mb"] = rss_mb()
+        figures.update(_run(replay_all(url, batch_size)))
+        if rebuild_name:
+            figures.update(_run(rebuild_one(url, rebuild_name)))
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    click.echo(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
