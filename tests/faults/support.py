@@ -17,10 +17,7 @@ import websockets
 
 from infra.auth import issue_token
 from infra.settings import Settings
-from projections.engine import Projector
-from server import projections
 from tests.conftest import TEST_JWT_SECRET
-from wiring.slices import all_slices
 
 TOKENS = Settings(jwt_secret=TEST_JWT_SECRET)
 REGISTER = """mutation($i: RegisterStartupInput!) {
@@ -103,29 +100,6 @@ async def wait_projected(database_url: str, timeout: float = 30.0) -> int:
             await asyncio.sleep(0.1)
     finally:
         await conn.close()
-
-
-async def _rows(conn: Any, table: str) -> list[str]:
-    return sorted(repr(tuple(r)) for r in await conn.fetch(f"SELECT * FROM {table}"))
-
-
-async def tables_unlike_a_rebuild(database_url: str, fresh_url: str) -> list[str]:
-    """Read-model tables whose rows differ from a projector run from position 0 on a
-    copy of the ledger (in `fresh_url`, an empty migrated database)."""
-    live, fresh = await asyncpg.connect(database_url), await asyncpg.create_pool(fresh_url)
-    try:
-        events = await live.fetch("SELECT * FROM ledger_events ORDER BY notification_id")
-        await fresh.copy_records_to_table("ledger_events", records=[tuple(e) for e in events],
-                                          columns=list(events[0].keys()))
-        rebuilt = Projector(fresh, projections(all_slices()))
-        await rebuilt.ensure_tracking()
-        await rebuilt.catch_up()
-        tables = [t for p in rebuilt.projections for t in p.tables]
-        async with fresh.acquire() as conn:
-            return [t for t in tables if await _rows(live, t) != await _rows(conn, t)]
-    finally:
-        await live.close()
-        await fresh.close()
 
 
 @dataclass

@@ -20,11 +20,11 @@ from tests.faults.support import (
     post,
     registered_id,
     registration,
-    tables_unlike_a_rebuild,
     verify_ledger,
     wait_projected,
 )
 from tests.support.db import TemplateDatabases
+from tests.support.rebuild import tables_unlike_a_rebuild
 from tests.support.servers import launch, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]

@@ -11,8 +11,7 @@ from collections.abc import Awaitable, Callable, Iterator
 import asyncpg
 import pytest
 
-from projections.engine import LEADER_LOCK, Projector
-from server import projections
+from projections.engine import LEADER_LOCK
 from tests.live.support import (
     BulkWriter,
     gql,
@@ -24,7 +23,7 @@ from tests.live.support import (
     token,
 )
 from tests.support.db import TemplateDatabases
-from wiring.slices import all_slices
+from tests.support.rebuild import tables_unlike_a_rebuild
 
 AUDITOR = token("multi-aud", "auditor")
 STARTUP = "query($id: ID!) { startup(id: $id) { id name } }"
@@ -61,34 +60,12 @@ async def _until(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) ->
     return time.monotonic() - started
 
 
-async def _table(conn: asyncpg.Connection, table: str) -> list[str]:
-    return sorted(repr(tuple(r)) for r in await conn.fetch(f"SELECT * FROM {table}"))
-
-
 @pytest.fixture
 def rebuild_url(_template_databases: TemplateDatabases) -> Iterator[str]:
     """A fresh migrated database to rebuild the read models in."""
     name, url = _template_databases.clone()
     yield url
     _template_databases.drop_later(name)
-
-
-async def _rebuild_matches(database_url: str, rebuild_url: str) -> list[str]:
-    """Tables whose rows differ from a Projector run from zero on a copy of the ledger."""
-    live, fresh = await asyncpg.connect(database_url), await asyncpg.create_pool(rebuild_url)
-    try:
-        events = await live.fetch("SELECT * FROM ledger_events ORDER BY notification_id")
-        await fresh.copy_records_to_table("ledger_events", records=events,
-                                          columns=list(events[0].keys()))
-        rebuilt = Projector(fresh, projections(all_slices()))
-        await rebuilt.ensure_tracking()
-        await rebuilt.catch_up()
-        tables = [t for p in rebuilt.projections for t in p.tables]
-        async with fresh.acquire() as conn:
-            return [t for t in tables if await _table(live, t) != await _table(conn, t)]
-    finally:
-        await live.close()
-        await fresh.close()
 
 
 async def _write_in_background(writer: BulkWriter, startup: str, stop: asyncio.Event) -> None:
@@ -127,7 +104,7 @@ async def test_when_the_projection_leader_is_killed_another_takes_over_and_match
     print(f"projection leader takeover after SIGKILL: {takeover:.2f} s")
     assert takeover < 5
     assert seen["startup"]["id"] == later
-    assert await _rebuild_matches(database_url, rebuild_url) == []
+    assert await tables_unlike_a_rebuild(database_url, rebuild_url) == []
 
 
 async def _leaders_exist(conn: asyncpg.Connection) -> bool:
