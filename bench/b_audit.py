@@ -36,7 +36,8 @@ def _endpoint(url: str) -> str:
     return url if url.rstrip("/").endswith("/graphql") else url.rstrip("/") + "/graphql"
 
 
-def _append_stream(database_url: str, events: int) -> UUID:
+def append_long_stream(database_url: str, events: int) -> UUID:
+    """One startup stream of `events` events, appended in one transaction."""
     write = open_write_side(database_url, pool_size=2)
     try:
         startup = Startup(name="Bench", siren="000000018", description="v0", website=None,
@@ -80,8 +81,8 @@ async def _fold_ms(conn: asyncpg.Connection, stream_id: UUID, version: int) -> f
 
 
 async def _time_travel(ctx: Any, conn: asyncpg.Connection) -> dict[str, float]:
-    short = await asyncio.to_thread(_append_stream, ctx.database_url, 50)
-    long = await asyncio.to_thread(_append_stream, ctx.database_url, 5000)
+    short = await asyncio.to_thread(append_long_stream, ctx.database_url, 50)
+    long = await asyncio.to_thread(append_long_stream, ctx.database_url, 5000)
     await _settle(conn)
     url = _endpoint(ctx.url)
     async with httpx.AsyncClient(timeout=30) as client:
@@ -100,7 +101,7 @@ async def _time_travel(ctx: Any, conn: asyncpg.Connection) -> dict[str, float]:
 
 async def _verify(ctx: Any, conn: asyncpg.Connection) -> dict[str, float]:
     while await conn.fetchval("SELECT count(*) FROM ledger_events") < VERIFY_MIN_ENTRIES:
-        await asyncio.to_thread(_append_stream, ctx.database_url, 5000)
+        await asyncio.to_thread(append_long_stream, ctx.database_url, 5000)
     headers = {"Authorization": f"Bearer {ctx.token('bench-auditor', 'auditor')}"}
     async with httpx.AsyncClient(timeout=120, headers=headers) as client:
         started = time.perf_counter()

@@ -11,29 +11,13 @@ from uuid import UUID, uuid4
 import asyncpg
 import pytest
 
-from domain.organisations.aggregates import Startup
-from infra.eventstore import open_write_side
+from bench.b_audit import append_long_stream
 from projections.base import Row
 from projections.entries import ENTRY_COLUMNS, entry_from_row
 from projections.organisations import evolve_organisation
 from projections.queries.timetravel import fold_stream
 from projections.snapshots import SnapshotProjection, decode_row, encode_row, fold_name
 from tests.support.api import Api
-
-
-def record_long_startup(database_url: str, events: int) -> UUID:
-    """One startup stream of `events` events, appended in one transaction."""
-    write = open_write_side(database_url, pool_size=2)
-    try:
-        startup = Startup(name="Longue", siren="000000018", description="v0", website=None,
-                          city=None, founded_year=None, sectors=[], technologies=[],
-                          admin_user_id="alice", admin_contact="-", meta={})
-        for i in range(1, events):
-            startup.update_profile({"description": f"v{i}"}, meta={})
-        write.ledger.save(startup)
-        return UUID(str(startup.id))
-    finally:
-        write.close()
 
 
 async def settled(conn: asyncpg.Connection) -> None:
@@ -58,7 +42,7 @@ async def reference(conn: asyncpg.Connection, stream_id: UUID, upto: int) -> Row
 
 @pytest.fixture
 async def long_stream(api: Api, database_url: str) -> Any:
-    stream_id = await asyncio.to_thread(record_long_startup, database_url, 250)
+    stream_id = await asyncio.to_thread(append_long_stream, database_url, 250)
     conn = await asyncpg.connect(database_url)
     await settled(conn)
     yield stream_id, conn
