@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import orjson
@@ -27,10 +26,9 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
-from domain.actors import Actor
 from infra.live import LiveLimits
 from schema.auth import TokenInitHandler
-from schema.context import Context, Loaders, Services
+from schema.context import Context, Services, context_for
 from schema.errors import PublicError
 from schema.live.shared import SharedEventExecution
 
@@ -112,15 +110,4 @@ class PasserelleGraphQL(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None
     ) -> Context:
-        actor: Actor = request.scope.get("passerelle.actor") or Actor(None, _visitor())
-        return Context(
-            services=self.services, actor=actor,
-            correlation_id=request.scope.get("passerelle.correlation_id") or str(uuid.uuid4()),
-            loaders=Loaders.create(self.services.pool), request=request, response=response,
-        )
-
-
-def _visitor() -> Any:
-    from domain.actors import Role
-
-    return Role.VISITOR
+        return context_for(self.services, request, response)
