@@ -1,194 +1,177 @@
-"""Bench: delivery latency of Subscription.ledger, from commit to subscriber,
-with 200 subscribers on graphql-transport-ws while mutations commit steadily.
+"""Bench: Subscription.ledger with 1,000 subscribers on one server instance
+(graphql-transport-ws), the target of issue 9: commit → subscriber p99 ≤ 50 ms
+and ≤ 50 KB of server memory per idle subscriber.
 
 Run by the bench runner (`make bench`), which imports every bench/b_*.py and
 calls `run(ctx)` with `ctx.url` (a running server) and `ctx.token(sub, role)`.
-Latency is the subscriber's clock when the message is parsed minus the entry's
-`occurredAt` (set inside the appending transaction, just before its commit):
-the server must run on this machine, which is how the runner starts it."""
+
+1. Memory: the server's RSS (/proc/<pid>/status) before and after opening the
+   connections (upgrade + connection_init, acknowledged), then after
+   subscribing on each (`after:` the head, so nothing to catch up, and nothing
+   committing); per connection, per subscription, per idle subscriber (both).
+2. Latency: mutations commit at a steady rate; latency is the subscriber's
+   clock when its socket read the message minus the entry's `occurredAt` (set
+   inside the appending transaction, just before its commit), so the server
+   must run on this machine, which is how the runner starts it. Every socket
+   also checks order, gaps and duplicates over the measured range.
+
+The sockets are spread over several client processes (bench/live_client.py,
+a raw WebSocket client) so the measuring side keeps up; their CPU time, and
+the server's, over the measured window are in the figures."""
 
 from __future__ import annotations
 
 import asyncio
-import json
+import os
 import random
 import time
-from datetime import datetime
 from typing import Any
 
 import httpx
-import websockets
 
-SUBSCRIBERS = 200
-WRITES = 100
-WRITES_PER_SECOND = 25.0
-WRITERS = 4  # operator tokens the writes rotate over (per-token rate limits)
+from bench.live_proc import ClientProcess, ask_all, cpu_seconds, rss_kb, server_pid
+from bench.live_writes import Api, label, setup, token_for, ws_target
+
+
+def _setting(name: str, default: float) -> float:
+    return float(os.environ.get(f"BENCH_LIVE_{name}", default))
+
+
+SUBSCRIBERS = int(_setting("SUBSCRIBERS", 1000))
+CLIENT_PROCESSES = int(_setting("CLIENTS", 4))
+WRITES = int(_setting("WRITES", 100))
+WRITES_PER_SECOND = _setting("RATE", 25.0)
+WARM_SUBSCRIBERS = 20  # a first, small round so the figures exclude one-time start-up costs
+WRITERS = 4  # operator tokens the writes rotate over
 SUBSCRIPTION = """subscription($after: Int) {
   ledger(after: $after) { position occurredAt type streamId } }"""
-REGISTER = """mutation($i: RegisterStartupInput!) {
-  registerStartup(input: $i) { startup { id } userErrors { message } } }"""
-LABEL = """mutation($id: ID!) { %s(input: {startupId: $id, label: DEEPTECH}) {
-  userErrors { message } } }"""
 
 
-def _endpoint(url: str) -> str:
-    return url if url.rstrip("/").endswith("/graphql") else url.rstrip("/") + "/graphql"
+async def _clients(ctx: Any, tokens: list[str], after: int, processes: int) -> list[ClientProcess]:
+    """Client processes holding `tokens`' sockets, each acknowledged."""
+    target = ws_target(ctx.url)
+    shares = [tokens[k::processes] for k in range(processes)]
+    clients = [await ClientProcess.start({**target, "tokens": share, "query": SUBSCRIPTION,
+                                          "after": after}) for share in shares if share]
+    await asyncio.gather(*(c.answer() for c in clients))  # {"connected": n}
+    return clients
 
 
-def _ws(url: str) -> str:
-    return "ws" + _endpoint(url).removeprefix("http")
+async def _subscribers(http: httpx.AsyncClient, ctx: Any) -> int:
+    text = (await http.get(ctx.url.rsplit("/graphql", 1)[0] + "/metrics")).text
+    line = next((x for x in text.splitlines() if x.startswith("passerelle_subscribers ")), "0 0")
+    return int(float(line.split()[1]))
 
 
-def _siren() -> str:
-    """A random SIREN with a valid Luhn digit (a fresh startup on every run)."""
-    body = [random.randrange(10) for _ in range(8)]
-    total = sum(d if i % 2 else (2 * d - 9 if d > 4 else 2 * d)
-                for i, d in enumerate(reversed(body)))
-    return "".join(map(str, body)) + str((10 - total % 10) % 10)
+async def _settled(http: httpx.AsyncClient, ctx: Any, count: int, timeout: float = 60) -> None:
+    """Until the server counts `count` subscribers, then a moment for the rest."""
+    deadline = time.monotonic() + timeout
+    while await _subscribers(http, ctx) != count:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{await _subscribers(http, ctx)} subscribers, not {count}")
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1.0)
 
 
-class Api:
-    """GraphQL over HTTP with a bearer token per call."""
-
-    def __init__(self, http: httpx.AsyncClient, url: str) -> None:
-        self.http, self.url = http, _endpoint(url)
-
-    async def data(self, query: str, variables: dict[str, Any], token: str) -> dict[str, Any]:
-        response = await self.http.post(self.url, json={"query": query, "variables": variables},
-                                        headers={"Authorization": f"Bearer {token}"})
-        body: dict[str, Any] = response.json()
-        if body.get("errors"):
-            raise RuntimeError(body["errors"])
-        return dict(body["data"])
-
-
-class Subscriber:
-    """One WebSocket, one subscription; records each entry's delivery latency."""
-
-    def __init__(self, url: str, token: str) -> None:
-        self.url, self.token = url, token
-        self.latencies: dict[int, float] = {}
-        self.arrived = asyncio.Event()  # set on every entry: waiters re-check
-
-    async def follow(self, after: int, ready: asyncio.Event) -> None:
-        async with websockets.connect(self.url, subprotocols=[websockets.Subprotocol(
-                "graphql-transport-ws")], max_queue=None) as ws:
-            await ws.send(json.dumps({"type": "connection_init",
-                                      "payload": {"Authorization": f"Bearer {self.token}"}}))
-            await ws.recv()  # connection_ack
-            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
-                "query": SUBSCRIPTION, "variables": {"after": after}}}))
-            ready.set()
-            async for raw in ws:
-                self._record(json.loads(raw), time.time())
-
-    def _record(self, message: dict[str, Any], now: float) -> None:
-        entry = message["payload"]["data"]["ledger"]
-        committed = datetime.fromisoformat(entry["occurredAt"]).timestamp()
-        self.latencies[entry["position"]] = now - committed
-        self.arrived.set()
-
-    async def wait_for(self, position: int, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while max(self.latencies, default=0) < position:
-            self.arrived.clear()
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            try:
-                await asyncio.wait_for(self.arrived.wait(), remaining)
-            except TimeoutError:
-                return False
-        return True
-
-
-async def _setup(api: Api, ctx: Any) -> tuple[str, int]:
-    """A fresh startup to write on, and the ledger head before the bench."""
-    founder = ctx.token(f"bench-live-{random.randrange(10**9)}", "startup")
-    data = await api.data(REGISTER, {"i": {
-        "name": "Live bench", "siren": _siren(), "description": "Subscription latency",
-        "contactName": "Bench Founder", "contactEmail": "bench@example.fr"}}, founder)
-    startup = data["registerStartup"]["startup"]["id"]
-    head = await api.data("{ ledger(first: 1) { totalCount } }", {},
-                       ctx.token("bench-live-auditor", "auditor"))
-    return startup, int(head["ledger"]["totalCount"])
-
-
-def _token_for(ctx: Any, i: int, startup: str) -> str:
-    """Half auditors (see everything), half integrators (see the bench startup)."""
-    if i % 2:
-        return str(ctx.token(f"bench-live-aud-{i}", "auditor"))
+async def _warm_up(api: Api, ctx: Any, startup: str, after: int) -> None:
+    """Starts the broker and fills the caches that the first subscriber pays for."""
+    tokens = [ctx.token(f"bench-live-warm-{i}", "auditor") for i in range(WARM_SUBSCRIBERS)]
+    clients = await _clients(ctx, tokens, after, 1)
     try:
-        return str(ctx.token(f"bench-live-int-{i}", "integrator", orgs=[startup]))
-    except TypeError:  # a runner whose token() takes no orgs
-        return str(ctx.token(f"bench-live-aud-{i}", "auditor"))
-
-
-async def _label(api: Api, token: str, startup: str, i: int) -> None:
-    """Grants the label on even steps, revokes it on odd ones: each commits one entry."""
-    mutation = "revokeLabel" if i % 2 else "grantLabel"
-    data = await api.data(LABEL % mutation, {"id": startup}, token)
-    if data[mutation]["userErrors"]:
-        raise RuntimeError(data[mutation]["userErrors"])
-
-
-async def _head(api: Api, ctx: Any) -> int:
-    data = await api.data("{ ledger(first: 1) { totalCount } }", {},
-                       ctx.token("bench-live-auditor", "auditor"))
-    return int(data["ledger"]["totalCount"])  # positions are gapless
+        await ask_all(clients, "subscribe")
+        await label(api, ctx.token("bench-live-op-0", "operator"), startup, 0)
+        await ask_all(clients, f"wait {await api.head(ctx)} 30")
+    finally:
+        for c in clients:
+            await c.stop()
 
 
 async def _write(api: Api, ctx: Any, startup: str) -> None:
-    """WRITES entries at a steady rate (after the warm-up's grant: revoke first)."""
+    """WRITES entries at a steady rate (the warm-ups granted then revoked: grant first)."""
     operators = [ctx.token(f"bench-live-op-{i}", "operator") for i in range(WRITERS)]
     started = time.perf_counter()
     for i in range(1, WRITES + 1):
-        await _label(api, operators[i % WRITERS], startup, i)
+        await label(api, operators[i % WRITERS], startup, i + 1)
         await asyncio.sleep(max(0.0, started + i / WRITES_PER_SECOND - time.perf_counter()))
 
 
 async def run(ctx: Any) -> dict[str, float]:
-    """200 subscribers, 100 commits at 25/s; commit → subscriber latency."""
+    """Memory per idle subscriber, then commit → subscriber latency."""
+    pid = server_pid(ctx)
     async with httpx.AsyncClient(timeout=30) as http:
         api = Api(http, ctx.url)
-        startup, start = await _setup(api, ctx)
-        subscribers = [Subscriber(_ws(ctx.url), _token_for(ctx, i, startup))
-                       for i in range(SUBSCRIBERS)]
-        readies = [asyncio.Event() for _ in subscribers]
-        tasks = [asyncio.create_task(s.follow(start, r)) for s, r in zip(subscribers, readies,
-                                                                          strict=True)]
+        startup, start = await setup(api, ctx)
+        await _warm_up(api, ctx, startup, start)
+        await _settled(http, ctx, 0)
+        rss = [rss_kb(pid)] if pid else []
+        run_id = random.randrange(10**9)  # fresh users: the per-token connection limit
+        tokens = [token_for(ctx, f"{run_id}-{i}", i, startup) for i in range(SUBSCRIBERS)]
+        clients = await _clients(ctx, tokens, await api.head(ctx), CLIENT_PROCESSES)
         try:
-            return await _measure(api, ctx, startup, subscribers, readies)
+            await asyncio.sleep(1.0)
+            rss += [rss_kb(pid)] if pid else []
+            await ask_all(clients, "subscribe")
+            await _settled(http, ctx, SUBSCRIBERS)
+            rss += [rss_kb(pid)] if pid else []
+            figures = await _measure(api, ctx, startup, clients, pid)
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            for c in clients:
+                await c.stop()
+    return {**_memory(rss), **figures}
 
 
-async def _measure(api: Api, ctx: Any, startup: str,
-                   subscribers: list[Subscriber], readies: list[asyncio.Event]) -> dict[str, float]:
-    await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 60)
-    await _label(api, ctx.token("bench-live-op-0", "operator"), startup, 0)  # warm-up
-    warm = await _head(api, ctx)
-    await asyncio.gather(*(s.wait_for(warm, 30) for s in subscribers))  # all live now
+async def _measure(api: Api, ctx: Any, startup: str, clients: list[ClientProcess],
+                   pid: int | None) -> dict[str, float]:
+    await label(api, ctx.token("bench-live-op-0", "operator"), startup, 1)  # every socket live
+    warm = await api.head(ctx)
+    await ask_all(clients, f"wait {warm} 60")
+    await ask_all(clients, "mark")
+    server_cpu, started = cpu_seconds(pid) if pid else 0.0, time.monotonic()
     await _write(api, ctx, startup)
     first, last = warm + 1, warm + WRITES
-    delivered = await asyncio.gather(*(s.wait_for(last, 15) for s in subscribers))
-    samples = sorted(lat for s in subscribers for p, lat in s.latencies.items()
-                     if first <= p <= last)
-    return _summary(samples, sum(delivered), len(subscribers) * WRITES)
+    reached = await ask_all(clients, f"wait {last} 30")
+    wall = time.monotonic() - started
+    server_cpu = (cpu_seconds(pid) - server_cpu) if pid else -1.0
+    reports = await ask_all(clients, f"report {first} {last}")
+    return _summary(reports, sum(r["complete"] for r in reached), server_cpu, wall)
 
 
-def _summary(samples: list[float], complete: int, expected: int) -> dict[str, float]:
+def _memory(rss: list[int]) -> dict[str, float]:
+    if len(rss) < 3:
+        return {}
+    base, connected, subscribed = rss
+    return {
+        "server_rss_mb": subscribed / 1024,
+        "memory_per_idle_subscriber_kb": (subscribed - base) / SUBSCRIBERS,
+        "memory_per_connection_kb": (connected - base) / SUBSCRIBERS,
+        "memory_per_subscription_kb": (subscribed - connected) / SUBSCRIBERS,
+    }
+
+
+def _summary(reports: list[dict[str, Any]], complete: int, server_cpu: float,
+             wall: float) -> dict[str, float]:
+    samples = sorted(lat for r in reports for lat in r["latencies"])
+
     def pct(q: float) -> float:
         return 1000 * samples[min(len(samples) - 1, int(q * len(samples)))] if samples else -1.0
 
+    client_cpu = sum(r["cpu_seconds"] for r in reports)
+    machine = wall * (os.cpu_count() or 1)
     return {
         "subscribers": float(SUBSCRIBERS),
+        "writes_per_s": WRITES_PER_SECOND,
         "deliveries": float(len(samples)),
-        "missing_deliveries": float(expected - len(samples)),
+        "missing_deliveries": float(sum(r["missing"] for r in reports)),
+        "duplicate_deliveries": float(sum(r["duplicates"] for r in reports)),
+        "out_of_order_deliveries": float(sum(r["out_of_order"] for r in reports)),
+        "client_errors": float(sum(r["error_count"] for r in reports)),
         "subscribers_complete": float(complete),
         "latency_p50_ms": pct(0.50),
+        "latency_p90_ms": pct(0.90),
         "latency_p99_ms": pct(0.99),
         "latency_max_ms": 1000 * samples[-1] if samples else -1.0,
+        "client_processes": float(len(reports)),
+        # Shares of the whole 2-core machine over the measured window.
+        "client_cpu_share": client_cpu / machine,
+        "server_cpu_share": server_cpu / machine if server_cpu >= 0 else -1.0,
     }

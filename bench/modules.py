@@ -22,11 +22,13 @@ HERE = Path(__file__).resolve().parent
 @dataclass(frozen=True)
 class Context:
     """What a bench module gets: the GraphQL endpoint of a running server with
-    demo data, a token factory its server accepts, and the database's URL."""
+    demo data, a token factory its server accepts, the database's URL, and the
+    server's process id when the runner knows it (for /proc figures)."""
 
     url: str
     database_url: str
     make_token: Callable[..., str]
+    server_pid: int | None = None
 
     def token(self, sub: str, role: str, orgs: list[str] | tuple[str, ...] = ()) -> str:
         return self.make_token(sub, role, orgs)
