@@ -1,32 +1,45 @@
-"""Blue/green rebuild of one projection: its tables are rebuilt from position 0
-in a private schema while the live ones keep serving, then swapped in one
-transaction, so queries never see a half-built projection."""
+"""Blue/green rebuild of projections: their tables are rebuilt from position 0
+in private schemas while the live ones keep serving, then swapped in one
+transaction, so queries never see a half-built projection.
+
+Three phases: `fill` (projections/fanout.py: one reader, one lane per
+projection, into tables without their secondary indexes and search vectors,
+projections/private.py), `finish` (vectors and indexes built once, two tables
+at a time), then `swap`, under the live tracking rows' locks: the live
+projector's own path catches the copies up to the head, and they replace the
+live tables."""
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import asyncpg
 
+from projections import fanout, private
 from projections.base import Conn, Projection
 from projections.engine import Projector
 
 ProgressFn = Callable[[int, int], None]
+FINISH_CONCURRENCY = 2  # tables finished at once: the machine's cores, not more
 
 
 def _schema(name: str) -> str:
     return f"rebuild_{name}"
 
 
-async def _prepare(conn: asyncpg.Connection, p: Projection, schema: str) -> None:
+async def _prepare(conn: asyncpg.Connection, p: Projection) -> list[private.Deferred]:
+    schema = _schema(p.name)
     await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     await conn.execute(f"CREATE SCHEMA {schema}")
-    for table in (*p.tables, "projection_tracking"):
-        await conn.execute(
-            f"CREATE TABLE {schema}.{table} (LIKE public.{table} INCLUDING ALL)")
+    deferred = [await private.create(conn, schema, table) for table in p.tables]
+    await conn.execute(f"CREATE TABLE {schema}.projection_tracking"
+                       " (LIKE public.projection_tracking INCLUDING ALL)")
     await conn.execute(f"INSERT INTO {schema}.projection_tracking (name) VALUES ($1)", p.name)
+    return deferred
 
 
 async def _head(conn: Conn) -> int:
@@ -34,42 +47,61 @@ async def _head(conn: Conn) -> int:
         "SELECT coalesce(max(notification_id), 0) FROM ledger_events"))
 
 
-async def _fill(dsn: str, p: Projection, schema: str, progress: ProgressFn | None) -> None:
-    """Catches the private copy up to the head, batch by batch."""
-    pool = await asyncpg.create_pool(
-        dsn, min_size=1, max_size=2, server_settings={"search_path": f"{schema}, public"})
-    try:
-        projector = Projector(pool, [p], batch_size=2000, notify=False)
-        async with pool.acquire() as conn:
-            head = await _head(conn)
-        while position := await projector.run_once():
-            if progress:
-                progress(position, head)
-    finally:
-        await pool.close()
+def _connector(dsn: str) -> fanout.Connect:
+    async def connect(p: Projection | None) -> asyncpg.Connection:
+        path = f"{_schema(p.name)}, public" if p is not None else "public"
+        return await asyncpg.connect(dsn, server_settings={"search_path": path})
+    return connect
 
 
-async def _swap(conn: asyncpg.Connection, p: Projection, schema: str) -> int:
-    """Under the live tracking row's lock: finish the copy, swap, carry the position."""
+async def _finish(dsn: str, work: Sequence[tuple[str, private.Deferred]]) -> None:
+    """Vectors and indexes of every private table, FINISH_CONCURRENCY at a time
+    (each statement runs on one core; two tables use both)."""
+    queue = list(work)
+
+    async def worker() -> None:
+        conn = await asyncpg.connect(dsn, server_settings={"maintenance_work_mem": "256MB"})
+        try:
+            while queue:
+                schema, deferred = queue.pop(0)
+                await private.finish(conn, schema, deferred)
+        finally:
+            await conn.close()
+
+    await asyncio.gather(*(worker() for _ in range(min(FINISH_CONCURRENCY, len(queue)))))
+
+
+async def _swap(conn: asyncpg.Connection, projections: Sequence[Projection]) -> dict[str, int]:
+    """Under the live tracking rows' locks: finish the copies, swap, carry the positions."""
+    names = sorted(p.name for p in projections)
+    positions: dict[str, int] = {}
     async with conn.transaction():
-        # The live projector takes this row FOR UPDATE too: it waits while we swap.
-        await conn.fetchval("SELECT position FROM public.projection_tracking WHERE name = $1"
-                            " FOR UPDATE", p.name)
-        await conn.execute(f"SET LOCAL search_path = {schema}, public")
-        projector = Projector(_SingleConnection(conn), [p], batch_size=5000, notify=False)  # type: ignore[arg-type]
-        while await projector.run_once():
-            pass
-        position = await conn.fetchval(
-            f"SELECT position FROM {schema}.projection_tracking WHERE name = $1", p.name)
-        for table in p.tables:
-            names = await _names(conn, table)
-            await conn.execute(f"DROP TABLE public.{table}")
-            await conn.execute(f"ALTER TABLE {schema}.{table} SET SCHEMA public")
-            await _rename_as(conn, table, names)
+        # The live projector takes these rows FOR UPDATE too (in name order, as
+        # here): it waits while we swap.
+        await conn.fetch("SELECT position FROM public.projection_tracking WHERE name = ANY($1)"
+                         " ORDER BY name FOR UPDATE", names)
+        for p in projections:
+            positions[p.name] = await _swap_one(conn, p)
         await conn.execute("SET LOCAL search_path = public")
-        await conn.execute("UPDATE projection_tracking SET position = $2, updated_at = now()"
-                           " WHERE name = $1", p.name, position)
-        await conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    return positions
+
+
+async def _swap_one(conn: asyncpg.Connection, p: Projection) -> int:
+    schema = _schema(p.name)
+    await conn.execute(f"SET LOCAL search_path = {schema}, public")
+    projector = Projector(_SingleConnection(conn), [p], batch_size=5000, notify=False)  # type: ignore[arg-type]
+    while await projector.run_once():
+        pass
+    position = await conn.fetchval(
+        f"SELECT position FROM {schema}.projection_tracking WHERE name = $1", p.name)
+    for table in p.tables:
+        names = await _names(conn, table)
+        await conn.execute(f"DROP TABLE public.{table}")
+        await conn.execute(f"ALTER TABLE {schema}.{table} SET SCHEMA public")
+        await _rename_as(conn, table, names)
+    await conn.execute("UPDATE public.projection_tracking SET position = $2, updated_at = now()"
+                       " WHERE name = $1", p.name, position)
+    await conn.execute(f"DROP SCHEMA {schema} CASCADE")
     return int(position)
 
 
@@ -110,24 +142,53 @@ async def _rename_as(conn: asyncpg.Connection, table: str,
             await conn.execute(f'ALTER TABLE public.{table} RENAME CONSTRAINT "{old}" TO "{new}"')
 
 
+class _Phases:
+    def __init__(self, into: dict[str, float]) -> None:
+        self.into = into
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.into[name] = now - self.last
+        self.last = now
+
+
 class RebuildBusyError(RuntimeError):
     """Another rebuild of the same projection is running (on any machine)."""
 
 
-async def rebuild(dsn: str, p: Projection, progress: ProgressFn | None = None) -> int:
-    """Rebuilds `p` from zero; returns the position the new tables start serving at."""
-    schema = _schema(p.name)
+async def rebuild_many(
+    dsn: str, projections: Sequence[Projection], progress: ProgressFn | None = None, *,
+    batch_size: int = 5000, phases: dict[str, float] | None = None,
+) -> dict[str, int]:
+    """Rebuilds `projections` from zero together (each ledger batch read and
+    decoded once for all of them); returns the position each serves from.
+    `phases` receives the seconds each phase took (fill, finish, swap)."""
+    timer = _Phases(phases if phases is not None else {})
     conn = await asyncpg.connect(dsn)
     try:
-        # Two rebuilds of one projection would drop each other's private schema.
-        if not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))",
-                                   f"passerelle.rebuild.{p.name}"):
-            raise RebuildBusyError(f"a rebuild of {p.name} is already running")
-        await _prepare(conn, p, schema)
-        await _fill(dsn, p, schema, progress)
-        return await _swap(conn, p, schema)
+        for name in sorted(p.name for p in projections):
+            # Two rebuilds of one projection would drop each other's private schema.
+            if not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))",
+                                       f"passerelle.rebuild.{name}"):
+                raise RebuildBusyError(f"a rebuild of {name} is already running")
+        deferred = [(_schema(p.name), d) for p in projections for d in await _prepare(conn, p)]
+        head = await _head(conn)
+        await fanout.replay(_connector(dsn), projections, head, batch_size=batch_size,
+                            progress=progress)
+        timer.lap("fill")
+        await _finish(dsn, deferred)
+        timer.lap("finish")
+        positions = await _swap(conn, projections)
+        timer.lap("swap")
+        return positions
     finally:
         await conn.close()
+
+
+async def rebuild(dsn: str, p: Projection, progress: ProgressFn | None = None) -> int:
+    """Rebuilds `p` from zero; returns the position the new tables start serving at."""
+    return (await rebuild_many(dsn, [p], progress))[p.name]
 
 
 class _SingleConnection:
