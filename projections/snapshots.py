@@ -121,6 +121,8 @@ class SnapshotProjection:
     def __init__(self, evolves: Mapping[str, Evolve], fold: Fold,
                  every: int = SNAPSHOT_EVERY) -> None:
         self.evolves = dict(evolves)
+        # Only these streams get snapshots (a rebuild of it reads only those).
+        self.stream_types = frozenset(self.evolves)
         self.fold = fold
         self.every = every
 

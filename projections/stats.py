@@ -105,63 +105,75 @@ MONEY_SQL = (
 
 
 class StatsBatch:
-    """What one batch of entries changes: state rows (each loaded once and
-    saved once), counter increments and sums per currency."""
+    """What one batch of entries changes: state rows (loaded together, one
+    query per table, and saved once), counter increments and sums per currency."""
 
-    def __init__(self, conn: asyncpg.Connection, stores: dict[str, RowStore]) -> None:
-        self.conn = conn
+    def __init__(self, stores: dict[str, RowStore]) -> None:
         self.stores = stores
         self.rows: dict[str, dict[Key, Row | None]] = {name: {} for name in stores}
         self.counts: Counter[str] = Counter()
         self.sums: dict[tuple[str, str], Decimal] = {}
+        # Pair facts wait until the batch's pairs are loaded (an agreement's
+        # parties are known only once its row is): (pair, fact, when), in order.
+        self.pair_facts: list[tuple[Key, str, datetime]] = []
 
-    async def update(
-        self, table: str, key: Key, change: Callable[[Row | None], Row | None]
-    ) -> Row | None:
+    async def load(self, conn: asyncpg.Connection, table: str, keys: Sequence[Key]) -> None:
+        if keys:
+            self.rows[table].update(
+                await self.stores[table].load_many(conn, list(dict.fromkeys(keys))))
+
+    def update(self, table: str, key: Key, change: Callable[[Row | None], Row | None]
+               ) -> Row | None:
         rows = self.rows[table]
-        if key not in rows:
-            rows[key] = await self.stores[table].load(self.conn, key)
         rows[key] = change(rows[key])
         return rows[key]
 
     def add(self, name: str, currency: str, amount: Decimal) -> None:
         self.sums[(name, currency)] = self.sums.get((name, currency), Decimal(0)) + amount
 
-    async def save(self) -> None:
+    def fold_pairs(self) -> None:
+        pairs = self.rows["pairs"]
+        for key, fact, at in self.pair_facts:
+            pairs[key] = evolve_pair(pairs[key], key, fact, at)
+
+    async def save(self, conn: asyncpg.Connection) -> None:
         for table, store in self.stores.items():
-            await store.save(self.conn, {k: r for k, r in self.rows[table].items() if r})
+            await store.save(conn, {k: r for k, r in self.rows[table].items() if r})
         if self.counts:
-            await self.conn.executemany(COUNTERS_SQL, sorted(self.counts.items()))
+            await conn.executemany(COUNTERS_SQL, sorted(self.counts.items()))
         if self.sums:
-            await self.conn.executemany(
+            await conn.executemany(
                 MONEY_SQL, [(n, c, a) for (n, c), a in sorted(self.sums.items())])
 
 
-async def fold_entry(batch: StatsBatch, entry: Entry) -> None:
-    """Applies one entry to the batch (entries arrive in ledger order)."""
+def fold_entry(batch: StatsBatch, entry: Entry) -> None:
+    """Applies one entry to the batch (entries arrive in ledger order; the
+    rows of its calls and agreements are loaded)."""
     if name := COUNTED.get(entry.type):
         batch.counts[name] += 1
     if entry.type in SUMMED:
         name, field = SUMMED[entry.type]
         batch.add(name, *money_of(entry.data[field]))
     if entry.type in CALL_STATUSES:
-        await batch.update("calls", (entry.stream_id,), lambda r: evolve_call(r, entry))
+        batch.update("calls", (entry.stream_id,), lambda r: evolve_call(r, entry))
     agreement = None
     if entry.type in AGREEMENT_EVENTS:
-        agreement = await batch.update("agreements", (entry.stream_id,),
-                                       lambda r: evolve_agreement(r, entry))
+        agreement = batch.update("agreements", (entry.stream_id,),
+                                 lambda r: evolve_agreement(r, entry))
     fact = PAIR_FACTS.get(entry.type)
     parties = agreement if fact == "in_force" else entry.data
     if fact is None or parties is None:
         return
-    key = pair_of(parties)
-    await batch.update("pairs", key, lambda r: evolve_pair(r, key, fact, entry.occurred_at))
+    batch.pair_facts.append((pair_of(parties), fact, entry.occurred_at))
 
 
 class StatsProjection:
     """Keeps the key figures' tables (`stats_*`)."""
 
     name = "stats"
+    # The streams of the event types it folds (a rebuild of it reads only those).
+    stream_types = frozenset(
+        {"Startup", "Corporate", "Call", "Application", "Agreement", "PurchaseOrder", "Loan"})
     tables: tuple[str, ...] = (
         "stats_counters", "stats_money", "stats_calls", "stats_agreements", "stats_pairs")
 
@@ -175,7 +187,13 @@ class StatsProjection:
         }
 
     async def apply(self, conn: asyncpg.Connection, entries: Sequence[Entry]) -> None:
-        batch = StatsBatch(conn, self.stores)
+        batch = StatsBatch(self.stores)
+        await batch.load(conn, "calls", [(e.stream_id,) for e in entries
+                                         if e.type in CALL_STATUSES])
+        await batch.load(conn, "agreements", [(e.stream_id,) for e in entries
+                                              if e.type in AGREEMENT_EVENTS])
         for entry in entries:
-            await fold_entry(batch, entry)
-        await batch.save()
+            fold_entry(batch, entry)
+        await batch.load(conn, "pairs", [key for key, _, _ in batch.pair_facts])
+        batch.fold_pairs()
+        await batch.save(conn)
