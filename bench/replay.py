@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import re
 import resource
 import secrets
@@ -61,6 +62,19 @@ def rss_mb() -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _machine_busy_seconds() -> float:
+    """CPU seconds all cores spent busy since boot (/proc/stat; 0 elsewhere)."""
+    with contextlib.suppress(OSError, ValueError):
+        ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+    return 0.0
 
 
 @contextlib.contextmanager
@@ -171,14 +185,18 @@ async def replay_all(database_url: str, batch_size: int = 5000) -> dict[str, flo
                 samples.append(rss_mb())
                 mark[0] = position - position % (head / 10)
 
-        started = time.perf_counter()
+        started, cpu, busy = time.perf_counter(), _cpu_seconds(), _machine_busy_seconds()
         positions = await rebuild_many(database_url, chosen, progress,
                                        batch_size=batch_size, phases=phases)
         elapsed = time.perf_counter() - started
+        cpu, busy = _cpu_seconds() - cpu, _machine_busy_seconds() - busy
     samples.append(rss_mb())
     head = float(max(positions.values()))
     return {"replay_all_events": head, "replay_all_projections": float(len(chosen)),
             "replay_all_seconds": elapsed, "replay_all_events_per_s": head / elapsed,
+            # CPU seconds of this process, and of the whole machine (PostgreSQL,
+            # and whatever else runs there), over the replay.
+            "replay_all_python_cpu_seconds": cpu, "replay_all_machine_cpu_seconds": busy,
             **{f"replay_all_{name}_seconds": seconds for name, seconds in phases.items()},
             "replay_all_rss_first_tenth_mb": samples[1] if len(samples) > 1 else samples[0],
             "replay_all_rss_last_mb": samples[-1],

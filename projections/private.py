@@ -41,6 +41,11 @@ class Deferred:
     columns: tuple[tuple[str, str, str], ...]  # (name, type, generation expression)
     indexes: tuple[str, ...]  # CREATE INDEX statements, on the private table
 
+    @property
+    def cost(self) -> int:
+        """A rough weight of `finish`: vectors cost the most, then GIN indexes."""
+        return 10 * len(self.columns) + sum(3 if " gin " in i else 1 for i in self.indexes)
+
 
 async def create(conn: asyncpg.Connection, schema: str, table: str) -> Deferred:
     """`schema.table` like `public.table`, minus what is deferred; returns it."""

@@ -54,17 +54,21 @@ def _connector(dsn: str) -> fanout.Connect:
     return connect
 
 
-async def _finish(dsn: str, work: Sequence[tuple[str, private.Deferred]]) -> None:
+async def _finish(dsn: str, work: Sequence[tuple[str, private.Deferred]],
+                  timer: _Phases) -> None:
     """Vectors and indexes of every private table, FINISH_CONCURRENCY at a time
-    (each statement runs on one core; two tables use both)."""
-    queue = list(work)
+    (each statement runs on one core; two tables use both), the costliest
+    first so that the two finish together."""
+    queue = sorted(work, key=lambda w: -w[1].cost)
 
     async def worker() -> None:
         conn = await asyncpg.connect(dsn, server_settings={"maintenance_work_mem": "256MB"})
         try:
             while queue:
                 schema, deferred = queue.pop(0)
+                started = time.perf_counter()
                 await private.finish(conn, schema, deferred)
+                timer.into[f"finish_{deferred.table}"] = time.perf_counter() - started
         finally:
             await conn.close()
 
@@ -177,7 +181,7 @@ async def rebuild_many(
         await fanout.replay(_connector(dsn), projections, head, batch_size=batch_size,
                             progress=progress)
         timer.lap("fill")
-        await _finish(dsn, deferred)
+        await _finish(dsn, deferred, timer)
         timer.lap("finish")
         positions = await _swap(conn, projections)
         timer.lap("swap")
