@@ -155,6 +155,12 @@ def _summary(reports: list[dict[str, Any]], complete: int, server_cpu: float,
     def pct(q: float) -> float:
         return 1000 * samples[min(len(samples) - 1, int(q * len(samples)))] if samples else -1.0
 
+    by_commit: dict[int, list[float]] = {}
+    for r in reports:
+        for position, latency in zip(r["positions"], r["latencies"], strict=True):
+            by_commit.setdefault(position, []).append(latency)
+    firsts = sorted(min(v) for v in by_commit.values())  # commit → first subscriber
+    spreads = sorted(max(v) - min(v) for v in by_commit.values())  # first → last subscriber
     client_cpu = sum(r["cpu_seconds"] for r in reports)
     machine = wall * (os.cpu_count() or 1)
     return {
@@ -170,6 +176,12 @@ def _summary(reports: list[dict[str, Any]], complete: int, server_cpu: float,
         "latency_p90_ms": pct(0.90),
         "latency_p99_ms": pct(0.99),
         "latency_max_ms": 1000 * samples[-1] if samples else -1.0,
+        # Per commit: how long until its first subscriber had it, and how long
+        # the fan-out took from the first subscriber to the last (medians, worst).
+        "first_delivery_p50_ms": 1000 * firsts[len(firsts) // 2] if firsts else -1.0,
+        "first_delivery_max_ms": 1000 * firsts[-1] if firsts else -1.0,
+        "fan_out_spread_p50_ms": 1000 * spreads[len(spreads) // 2] if spreads else -1.0,
+        "fan_out_spread_max_ms": 1000 * spreads[-1] if spreads else -1.0,
         "client_processes": float(len(reports)),
         # Shares of the whole 2-core machine over the measured window.
         "client_cpu_share": client_cpu / machine,

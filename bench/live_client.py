@@ -176,6 +176,7 @@ async def _wait(sockets: list[Socket], position: int, seconds: float) -> int:
 def report(sockets: list[Socket], first: int, last: int, cpu: float, wall: float) -> dict[str, Any]:
     """Latencies of [first, last], and every ordering fault seen by any socket."""
     latencies: list[float] = []
+    positions_seen: list[int] = []
     missing = duplicates = disordered = 0
     for sock in sockets:
         seen = [(p, lat) for p, lat in zip(sock.positions, sock.latencies, strict=True)
@@ -185,8 +186,10 @@ def report(sockets: list[Socket], first: int, last: int, cpu: float, wall: float
         disordered += sum(b <= a for a, b in itertools.pairwise(positions))
         missing += (last - first + 1) - len(set(positions))
         latencies += [lat for _, lat in seen]
-    return {"latencies": latencies, "missing": missing, "duplicates": duplicates,
-            "out_of_order": disordered, "errors": [e for s in sockets for e in s.errors][:5],
+        positions_seen += positions
+    return {"latencies": latencies, "positions": positions_seen, "missing": missing,
+            "duplicates": duplicates, "out_of_order": disordered,
+            "errors": [e for s in sockets for e in s.errors][:5],
             "error_count": sum(len(s.errors) for s in sockets),
             "cpu_seconds": cpu, "wall_seconds": wall}
 

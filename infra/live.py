@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -21,6 +21,7 @@ from uuid import UUID
 
 import asyncpg
 
+from infra.live_gc import HeapFreezer
 from infra.observability import SUBSCRIBERS
 from projections.access import AccessProjection, parties_of
 from projections.engine import LEDGER_CHANNEL
@@ -50,6 +51,7 @@ class LiveLimits:
     buffer_entries: int = 10_000  # unsent entries a subscriber may hold before it is cut off
     batch_size: int = 500  # rows per read, live and catch-up
     poll_seconds: float = 2.0  # re-read even without NOTIFY (belt and braces)
+    gc_freeze: int = 1  # freeze the heap on new subscriber highs (infra/live_gc.py); 0: off
 
     @classmethod
     def from_env(cls, settings: Any = None) -> LiveLimits:
@@ -65,7 +67,7 @@ class LiveLimits:
 
 def _env_name(name: str) -> str:
     """PASSERELLE_MAX_SUBSCRIPTIONS_PER_CONNECTION, PASSERELLE_LIVE_BUFFER_ENTRIES..."""
-    prefix = "" if name.startswith("max_") else "LIVE_"
+    prefix = "" if name.startswith("max_") else "LIVE_"  # PASSERELLE_LIVE_GC_FREEZE too
     return f"PASSERELLE_{prefix}{name.upper()}"
 
 
@@ -90,12 +92,18 @@ class LiveFeed:
     buffer is dropped and the feed marked overflowed: the subscriber learns it
     when it next asks for a batch."""
 
+    # Slots and a list (not a deque: ~600 bytes empty) because an idle
+    # subscriber's memory is mostly objects like this one, times 1,000.
+    __slots__ = ("_batches", "_pending", "_waiter", "limit", "overflowed")
+
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.overflowed = False
-        self._batches: deque[Sequence[LiveEntry]] = deque()
+        self._batches: list[Sequence[LiveEntry]] = []  # a few at most, while the task runs
         self._pending = 0
-        self._ready = asyncio.Event()
+        # A bare future rather than an asyncio.Event: with 1,000 feeds woken per
+        # commit, Event.set/wait's bookkeeping was 10 % of the fan-out.
+        self._waiter: asyncio.Future[None] | None = None
 
     def offer(self, batch: Sequence[LiveEntry]) -> bool:
         """Queues a batch; False (and overflowed) when that would pass the limit."""
@@ -105,20 +113,28 @@ class LiveFeed:
             self.overflowed = True
             self._batches.clear()
             self._pending = 0
-            self._ready.set()
+            self._wake()
             return False
         self._batches.append(batch)
         self._pending += len(batch)
-        self._ready.set()
+        self._wake()
         return True
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     async def next_batch(self) -> Sequence[LiveEntry]:
         while not self._batches:
             if self.overflowed:
                 raise FellBehindError(f"more than {self.limit} entries unsent")
-            self._ready.clear()
-            await self._ready.wait()
-        batch = self._batches.popleft()
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        batch = self._batches.pop(0)
         self._pending -= len(batch)
         return batch
 
@@ -202,6 +218,7 @@ class LiveBroker:
         self.reconnects = 0
         self.failures = 0
         self.parties = StreamParties()
+        self.freezer = HeapFreezer(bool(self.limits.gc_freeze))
         self._feeds: set[LiveFeed] = set()
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
@@ -214,12 +231,16 @@ class LiveBroker:
         await self._ensure_started()
         feed = LiveFeed(self.limits.buffer_entries)
         self._feeds.add(feed)
-        SUBSCRIBERS.set(len(self._feeds))
+        self._count_changed()
         return feed
 
     def unsubscribe(self, feed: LiveFeed) -> None:
         self._feeds.discard(feed)
+        self._count_changed()
+
+    def _count_changed(self) -> None:
         SUBSCRIBERS.set(len(self._feeds))
+        self.freezer.subscribers(len(self._feeds))
 
     @property
     def subscribers(self) -> int:

@@ -27,9 +27,9 @@ from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
 from infra.live import LiveLimits
-from schema.auth import TokenInitHandler
 from schema.context import Context, Services, context_for
 from schema.errors import PublicError
+from schema.live.handler import LiveHandler
 from schema.live.shared import SharedEventExecution
 
 
@@ -89,9 +89,10 @@ class _Schema(strawberry.Schema):
 class PasserelleGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI app with our typed context (the viewer comes from the
     auth middleware, which has already refused invalid tokens, or from the
-    `connection_init` payload over WebSocket: TokenInitHandler)."""
+    `connection_init` payload over WebSocket: TokenInitHandler, extended by
+    LiveHandler with the live subscription's shared frames)."""
 
-    graphql_transport_ws_handler_class = TokenInitHandler
+    graphql_transport_ws_handler_class = LiveHandler
 
     def __init__(self, schema: strawberry.Schema, services: Services, **kwargs: Any) -> None:
         kwargs.setdefault("max_subscriptions_per_connection",
@@ -103,8 +104,8 @@ class PasserelleGraphQL(GraphQL[Context, None]):
         self.services = services
 
     def encode_json(self, data: object) -> str:
-        # orjson: every live entry is encoded once per subscriber. A str, since
-        # graphql-transport-ws messages are text frames.
+        # orjson (live entries' shared frames are encoded the same way: see
+        # schema/live/frames.py). A str: graphql-transport-ws uses text frames.
         return orjson.dumps(data).decode()
 
     async def get_context(

@@ -19,6 +19,8 @@ class Follower:
     """Yields batches of visible entries after `after`; `next_batch` raises
     FellBehindError once live if the subscriber lets its buffer overflow."""
 
+    __slots__ = ("_feed", "broker", "live", "scanned", "sent", "viewer")
+
     def __init__(self, broker: LiveBroker, viewer: Viewer, after: int) -> None:
         self.broker = broker
         self.viewer = viewer

@@ -1,21 +1,42 @@
 """One live entry, many subscribers: the subscription event's GraphQL result is
 computed once per document (and the variables its fields can depend on), then
 reused by every subscriber of the same entry on this instance. graphql-core
-would otherwise execute the same selection set on the same object 200 times."""
+would otherwise execute the same selection set on the same object 1,000 times."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from graphql import ExecutionResult, OperationDefinitionNode, OperationType, Visitor, visit
-from graphql.language import FieldNode, VariableNode
+from graphql.language import FieldNode, FragmentDefinitionNode, VariableNode
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from infra.live import LiveEntry
 from schema.ledger import LedgerEntry, entry_type
 
 SHARED_RESULTS = "_passerelle_shared_results"  # attribute of a shared event object
+ResultKey = tuple[int, str]
+
+
+class SharedResult:
+    """An event's result for one (document, relevant variables): its data, and
+    the `payload` of the graphql-transport-ws `next` message, encoded on first use."""
+
+    __slots__ = ("_payload", "data", "operation")
+
+    def __init__(self, operation: OperationDefinitionNode, data: Any) -> None:
+        self.operation = operation  # kept: the key holds its id, which must not be reused
+        self.data = data
+        self._payload: str | None = None
+
+    def payload(self) -> str:
+        """orjson of {"data": data}: what strawberry's `send_next` would build."""
+        if self._payload is None:
+            self._payload = orjson.dumps({"data": self.data}).decode()
+        return self._payload
 
 
 def shared_entry(live: LiveEntry) -> LedgerEntry:
@@ -24,7 +45,7 @@ def shared_entry(live: LiveEntry) -> LedgerEntry:
     if obj is None:
         obj = live.memo["graphql"] = entry_type(live.entry)
         setattr(obj, SHARED_RESULTS, {})
-    return obj  # type: ignore[no-any-return]
+    return obj
 
 
 class _Variables(Visitor):
@@ -40,18 +61,19 @@ _EVENT_VARIABLES: OrderedDict[int, tuple[OperationDefinitionNode, tuple[str, ...
     OrderedDict())
 
 
-def event_variables(op: OperationDefinitionNode, fragments: dict[str, Any]) -> tuple[str, ...] | None:
+def event_variables(op: OperationDefinitionNode,
+                    fragments: Mapping[str, FragmentDefinitionNode]) -> tuple[str, ...] | None:
     """Variables an event's result can depend on: all but the root fields'
     arguments (`after`, `filter` choose events, not their fields). None: any."""
     cached = _EVENT_VARIABLES.get(id(op))
     if cached is not None and cached[0] is op:  # the node is kept: its id is not reused
         return cached[1]
     names: tuple[str, ...] | None = None
-    if all(isinstance(s, FieldNode) for s in op.selection_set.selections):
+    roots = [s for s in op.selection_set.selections if isinstance(s, FieldNode)]
+    if len(roots) == len(op.selection_set.selections):
         found = _Variables()
-        for root in op.selection_set.selections:
-            fragment_nodes = [f.definition for f in fragments.values()]
-            for node in [*(root.directives or ()), root.selection_set, *fragment_nodes]:
+        for root in roots:
+            for node in [*(root.directives or ()), root.selection_set, *fragments.values()]:
                 if node is not None:
                     visit(node, found)
         names = tuple(sorted(found.names))
@@ -59,6 +81,21 @@ def event_variables(op: OperationDefinitionNode, fragments: dict[str, Any]) -> t
     while len(_EVENT_VARIABLES) > 512:
         _EVENT_VARIABLES.popitem(last=False)
     return names
+
+
+def result_key(op: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode],
+               coerced: Mapping[str, Any]) -> ResultKey:
+    """Subscribers with the same key get the same result for the same event."""
+    names = event_variables(op, fragments)
+    values = coerced if names is None else {n: coerced.get(n) for n in names}
+    return id(op), repr(sorted(values.items()))
+
+
+def shared_result(obj: object, key: ResultKey, op: OperationDefinitionNode) -> SharedResult | None:
+    """The result already computed for this event and key, if any."""
+    memo = getattr(obj, SHARED_RESULTS, None)
+    hit = memo.get(key) if memo is not None else None
+    return hit if hit is not None and hit.operation is op else None
 
 
 class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
@@ -69,18 +106,15 @@ class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
         memo = getattr(self.root_value, SHARED_RESULTS, None)
         if memo is None or self.operation.operation is not OperationType.SUBSCRIPTION:
             return super().execute_operation(serially)
-        names = event_variables(self.operation, self.fragments)
-        coerced = self.variable_values.coerced
-        values = coerced if names is None else {n: coerced.get(n) for n in names}
-        key = (id(self.operation), repr(sorted(values.items())))
-        hit = memo.get(key)
-        if hit is not None and hit[0] is self.operation:
-            return ExecutionResult(hit[1], None)
+        key = result_key(self.operation, self.fragment_definitions, self.variable_values.coerced)
+        hit = shared_result(self.root_value, key, self.operation)
+        if hit is not None:
+            return ExecutionResult(hit.data, None)
         result = super().execute_operation(serially)
 
         def remember(done: Any) -> Any:
             if isinstance(done, ExecutionResult) and not done.errors:  # errors: not shared
-                memo[key] = (self.operation, done.data)
+                memo[key] = SharedResult(self.operation, done.data)
             return done
 
         if self.is_awaitable(result):

@@ -17,6 +17,7 @@ from projections.pagination import PaginationError
 from schema.errors import bad_request, unauthenticated
 from schema.ledger import LedgerEntry, LedgerFilter, _filter, access_of
 from schema.live.follower import Follower
+from schema.live.frames import FrameSender
 from schema.live.shared import shared_entry
 from schema.live.viewer import Viewer
 
@@ -79,6 +80,7 @@ class LiveSubscription:
         if after is not None and after < 0:
             raise bad_request(PaginationError("`after` is a ledger position, 0 or more"))
         follower = Follower(broker_of(info), await viewer_for(info, filter), after or 0)
+        sender = FrameSender.of(info)
         await follower.start()
         try:
             while True:
@@ -86,6 +88,10 @@ class LiveSubscription:
                 # A key destroyed (forgetPerson) since the last batch must not be used.
                 info.context.loaders.person_key.clear_all()
                 for live in batch:
-                    yield shared_entry(live)
+                    obj = shared_entry(live)
+                    # Computed for another subscriber already: the same message,
+                    # straight to the socket. Otherwise the normal path, in order.
+                    if sender is None or not await sender.send(obj):
+                        yield obj
         finally:
             follower.close()

@@ -33,6 +33,8 @@ class Viewer:
     organisations projection, so such an entry is judged only once the projection
     has passed it (otherwise the subscriber would miss the entry making it a member)."""
 
+    __slots__ = ("_refresh", "access", "filter", "member", "orgs")
+
     def __init__(self, access: Access, flt: LedgerFilter, member: str | None = None,
                  refresh: Refresh | None = None) -> None:
         self.access = access
