@@ -191,6 +191,7 @@ async def replay_all(database_url: str, batch_size: int = 5000) -> dict[str, flo
         elapsed = time.perf_counter() - started
         cpu, busy = _cpu_seconds() - cpu, _machine_busy_seconds() - busy
     samples.append(rss_mb())
+    print("rss at each tenth (MB):", " ".join(f"{m:.1f}" for m in samples), file=sys.stderr)
     head = float(max(positions.values()))
     return {"replay_all_events": head, "replay_all_projections": float(len(chosen)),
             "replay_all_seconds": elapsed, "replay_all_events_per_s": head / elapsed,
@@ -199,7 +200,7 @@ async def replay_all(database_url: str, batch_size: int = 5000) -> dict[str, flo
             "replay_all_python_cpu_seconds": cpu, "replay_all_machine_cpu_seconds": busy,
             **{f"replay_all_{name}_seconds": seconds for name, seconds in phases.items()},
             "replay_all_rss_first_tenth_mb": samples[1] if len(samples) > 1 else samples[0],
-            "replay_all_rss_last_mb": samples[-1],
+            "replay_all_rss_last_mb": samples[-1], "replay_all_rss_max_mb": max(samples),
             "replay_all_rss_growth_after_first_tenth_mb": samples[-1] - samples[
                 1 if len(samples) > 1 else 0],
             # Where the time goes: each projection's apply (its SQL included;

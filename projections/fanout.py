@@ -46,13 +46,14 @@ class Lane:
         self.types: frozenset[str] | None = getattr(projection, "stream_types", None)
         self.queue: asyncio.Queue[Batch | None] = asyncio.Queue(maxsize=depth)
 
-    async def run(self, on_commit: Callable[[], None]) -> None:
+    async def run(self, on_commit: Callable[[], None], took: asyncio.Event) -> None:
         while (batch := await self.queue.get()) is not None:
+            took.set()  # room in the queue: the reader may go on
             entries, last = batch
-            mine = [e for e in entries if e.position > self.done
-                    and (self.types is None or e.stream_type in self.types)]
             if last <= self.done:
                 continue
+            mine = [e for e in entries if e.position > self.done
+                    and (self.types is None or e.stream_type in self.types)]
             async with self.conn.transaction():
                 if mine:
                     await self.projection.apply(self.conn, mine)
@@ -98,9 +99,12 @@ async def _replay(
             if progress:
                 progress(min(lane.done for lane in lanes), head)
 
-        tasks = [asyncio.ensure_future(lane.run(on_commit)) for lane in lanes]
+        took = asyncio.Event()
+        tasks = [asyncio.ensure_future(lane.run(on_commit, took)) for lane in lanes]
+        for task in tasks:  # a lane that ends (or fails) wakes the reader too
+            task.add_done_callback(lambda _task: took.set())
         try:
-            await _read(reader, lanes, head, batch_size, tasks)
+            await _read(reader, lanes, head, batch_size, tasks, took)
             await asyncio.gather(*tasks)
         finally:
             for task in tasks:
@@ -129,7 +133,8 @@ def _types(lanes: Sequence[Lane]) -> list[str] | None:
 
 
 async def _read(reader: asyncpg.Connection, lanes: Sequence[Lane], head: int,
-                batch_size: int, tasks: Sequence[asyncio.Future[None]]) -> None:
+                batch_size: int, tasks: Sequence[asyncio.Future[None]],
+                took: asyncio.Event) -> None:
     """Feeds every lane each batch after the lowest position, then None."""
     last = min((lane.done for lane in lanes), default=head)
     types = _types(lanes)
@@ -138,19 +143,20 @@ async def _read(reader: asyncpg.Connection, lanes: Sequence[Lane], head: int,
         entries = [entry_from_row(r) for r in rows]
         last = entries[-1].position if len(rows) == batch_size else head
         for lane in lanes:
-            await _put(lane.queue, (entries, last), tasks)
+            await _put(lane.queue, (entries, last), tasks, took)
     for lane in lanes:
-        await _put(lane.queue, None, tasks)
+        await _put(lane.queue, None, tasks, took)
 
 
 async def _put(queue: asyncio.Queue[Batch | None], item: Batch | None,
-               tasks: Sequence[asyncio.Future[None]]) -> None:
+               tasks: Sequence[asyncio.Future[None]], took: asyncio.Event) -> None:
     """Waits for room in a lane's queue, but stops at once if any lane failed
-    (a failed lane would never make room)."""
-    put = asyncio.ensure_future(queue.put(item))
-    while not put.done():
-        await asyncio.wait([put, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    (a failed lane would never make room). No task per put: a replay puts
+    millions of times, and tasks are freed only by the cycle collector."""
+    while queue.full():
         for task in tasks:
             if task.done() and not task.cancelled() and task.exception() is not None:
-                put.cancel()
                 raise task.exception()  # type: ignore[misc]
+        took.clear()
+        await took.wait()
+    queue.put_nowait(item)

@@ -1,6 +1,6 @@
 """The private copy of a projection's tables that a rebuild fills, built to be
-filled fast: without its secondary indexes and without its trailing generated
-columns (the search vectors), which are added back once, over all rows, when
+filled fast: unlogged, without its secondary indexes and without its trailing
+generated columns (the search vectors), which are added back once, over all rows, when
 it is full (`finish`). Row by row, PostgreSQL would recompute a vector at
 every write of a row and insert into every index; once at the end, each vector
 is computed once and each index is built in bulk. `finish` leaves the copy
@@ -47,10 +47,14 @@ class Deferred:
         return 10 * len(self.columns) + sum(3 if " gin " in i else 1 for i in self.indexes)
 
 
-async def create(conn: asyncpg.Connection, schema: str, table: str) -> Deferred:
+async def create(conn: asyncpg.Connection, schema: str, table: str,
+                 defer_columns: bool = True) -> Deferred:
     """`schema.table` like `public.table`, minus what is deferred; returns it."""
-    await conn.execute(f"CREATE TABLE {schema}.{table} (LIKE public.{table} INCLUDING ALL)")
-    columns = await _trailing_generated(conn, f"public.{table}")
+    # Unlogged while it fills: no WAL for rows rewritten batch after batch (a
+    # crash of the server empties it, and the rebuild starts over).
+    await conn.execute(
+        f"CREATE UNLOGGED TABLE {schema}.{table} (LIKE public.{table} INCLUDING ALL)")
+    columns = await _trailing_generated(conn, f"public.{table}") if defer_columns else []
     indexes = []
     for index in await conn.fetch(_SECONDARY, f"{schema}.{table}"):
         await conn.execute(f'DROP INDEX {schema}."{index["name"]}"')
@@ -76,13 +80,15 @@ async def _trailing_generated(conn: asyncpg.Connection, table: str) -> list[tupl
 
 
 async def finish(conn: asyncpg.Connection, schema: str, deferred: Deferred) -> None:
-    """Adds the generated columns back (one rewrite computes each once), then
-    builds the indexes in bulk."""
+    """Adds the generated columns back (one rewrite computes each once), makes
+    the table logged (its final rows written to the WAL once), then builds the
+    indexes in bulk."""
     table = f"{schema}.{deferred.table}"
     if deferred.columns:
         added = ", ".join(f"ADD COLUMN {name} {type_} GENERATED ALWAYS AS ({expr}) STORED"
                           for name, type_, expr in deferred.columns)
         await conn.execute(f"ALTER TABLE {table} {added}")
+    await conn.execute(f"ALTER TABLE {table} SET LOGGED")
     for statement in deferred.indexes:
         await conn.execute(statement)
     await conn.execute(f"ANALYZE {table}")

@@ -36,7 +36,8 @@ async def _prepare(conn: asyncpg.Connection, p: Projection) -> list[private.Defe
     await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     await conn.execute(f"CREATE SCHEMA {schema}")
     deferred = [await private.create(conn, schema, table) for table in p.tables]
-    await conn.execute(f"CREATE TABLE {schema}.projection_tracking"
+    # Unlogged like the tables it tracks: a crash of the server empties both.
+    await conn.execute(f"CREATE UNLOGGED TABLE {schema}.projection_tracking"
                        " (LIKE public.projection_tracking INCLUDING ALL)")
     await conn.execute(f"INSERT INTO {schema}.projection_tracking (name) VALUES ($1)", p.name)
     return deferred
@@ -48,9 +49,13 @@ async def _head(conn: Conn) -> int:
 
 
 def _connector(dsn: str) -> fanout.Connect:
+    """Lanes write their private schema. Their commits need not wait for the
+    WAL flush: a commit lost in a crash loses its rows and its position together
+    (and the private tables are unlogged anyway)."""
     async def connect(p: Projection | None) -> asyncpg.Connection:
         path = f"{_schema(p.name)}, public" if p is not None else "public"
-        return await asyncpg.connect(dsn, server_settings={"search_path": path})
+        return await asyncpg.connect(dsn, server_settings={
+            "search_path": path, "synchronous_commit": "off"})
     return connect
 
 
