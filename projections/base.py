@@ -78,15 +78,20 @@ class RowStore:
         self, conn: asyncpg.Connection, keys: Sequence[tuple[Any, ...]]
     ) -> dict[tuple[Any, ...], Row | None]:
         """The stored rows of `keys` as they are, in one query."""
-        # Matched by text, so a key given as a string finds its uuid row as `load` does.
-        wanted: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
-        for k in keys:
-            wanted.setdefault(tuple(map(str, k)), []).append(k)
         columns = [list({k[i] for k in keys}) for i in range(len(self.key))]
-        found: dict[tuple[Any, ...], Row | None] = dict.fromkeys(keys)
-        for record in await conn.fetch(self.select_many_sql, *columns):
-            for key in wanted.get(tuple(str(record[k]) for k in self.key), ()):
-                found[key] = dict(record)
+        records = await conn.fetch(self.select_many_sql, *columns)
+        stored = {tuple(r[k] for k in self.key): r for r in records}
+        found: dict[tuple[Any, ...], Row | None] = {}
+        by_text: dict[tuple[str, ...], Any] | None = None
+        for key in keys:
+            record = stored.get(key)
+            if record is None and stored:
+                # Matched by text too, so a key given as a string finds its uuid
+                # row as `load` does (built once, only when needed).
+                if by_text is None:
+                    by_text = {tuple(map(str, k)): r for k, r in stored.items()}
+                record = by_text.get(tuple(map(str, key)))
+            found[key] = dict(record) if record is not None else None
         return found
 
     async def save(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,6 +36,16 @@ class Entry:
     ledger_hash: bytes
 
 
+_HEX32 = re.compile(r"[0-9a-f]{32}")
+
+
+def _hyphenated(data: Any) -> str:
+    """str(UUID(data)), without building the UUID for the usual 32 hex digits."""
+    if isinstance(data, str) and _HEX32.fullmatch(data):
+        return f"{data[:8]}-{data[8:12]}-{data[12:16]}-{data[16:20]}-{data[20:]}"
+    return str(UUID(data))
+
+
 def _plain(value: Any) -> Any:
     """eventsourcing's JSON transcoder wraps UUIDs, dates and decimals as
     {"_type_", "_data_"}; the read side wants the plain value. (Scalars are
@@ -42,7 +53,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         if len(value) == 2 and "_type_" in value and "_data_" in value:
             data = value["_data_"]
-            return str(UUID(data)) if value["_type_"] == "uuid_hex" else _plain(data)
+            return _hyphenated(data) if value["_type_"] == "uuid_hex" else _plain(data)
         return {k: _plain(v) if isinstance(v, dict | list) else v for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v) if isinstance(v, dict | list) else v for v in value]
