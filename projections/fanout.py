@@ -1,23 +1,23 @@
 """The rebuild engine: one reader fetches and decodes each ledger batch once
-and hands it to one lane per projection; each lane folds it on a connection of
-its own, committing its rows and its tracking position in one transaction.
+and hands it to a few lanes; each lane folds it into its projections on a
+connection of its own, committing their rows and tracking positions in one
+transaction.
 
 While one lane waits for PostgreSQL, the reader and the other lanes run, so
 the Python process and the database work at the same time (on two cores:
 both of them). Memory stays constant: a lane's queue holds at most `depth`
 batches, and the reader waits for the slowest lane.
 
-Exactly-once as in the live projector: a lane skips the entries at or below
-its tracked position, and moves that position in the transaction of the rows;
-a lane that fails stops the replay (its work up to its last commit stays)."""
+Exactly-once as in the live projector: a projection skips the entries at or
+below its tracked position, and moves that position in the transaction of its
+rows; a lane that fails stops the replay (work up to its last commit stays)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import gc
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 
 import asyncpg
 
@@ -25,7 +25,9 @@ from projections.base import Projection
 from projections.entries import ENTRY_COLUMNS, Entry, entry_from_row
 
 ProgressFn = Callable[[int, int], None]
-Connect = Callable[[Projection | None], Any]  # an awaitable asyncpg.Connection
+Connect = Callable[[], Awaitable[asyncpg.Connection]]
+# The search_path of a projection's tables and tracking row (None: the connection's).
+PathOf = Callable[[Projection], "str | None"]
 
 READ = (f"SELECT {ENTRY_COLUMNS} FROM ledger_events WHERE notification_id > $1"
         " AND notification_id <= $2 AND ($4::text[] IS NULL OR stream_type = ANY($4::text[]))"
@@ -35,41 +37,74 @@ MOVE = ("UPDATE projection_tracking SET position = $2, updated_at = now()"
 Batch = tuple[list[Entry], int]  # entries, and the position the batch read up to
 
 
-class Lane:
-    """One projection folding batches from its queue on its own connection."""
+class Member:
+    """One projection of a lane, with its tracked position."""
 
-    def __init__(self, projection: Projection, conn: asyncpg.Connection, done: int,
-                 depth: int) -> None:
+    def __init__(self, projection: Projection, path: str | None) -> None:
         self.projection = projection
-        self.conn = conn
-        self.done = done  # its tracked position
+        self.path = path
+        self.done = 0
         self.types: frozenset[str] | None = getattr(projection, "stream_types", None)
+
+    async def enter(self, conn: asyncpg.Connection) -> None:
+        """Inside a transaction: this projection's tables come first."""
+        if self.path is not None:
+            await conn.execute(f"SET LOCAL search_path = {self.path}")
+
+    async def fold(self, conn: asyncpg.Connection, entries: list[Entry], last: int) -> None:
+        await self.enter(conn)
+        mine = [e for e in entries if e.position > self.done
+                and (self.types is None or e.stream_type in self.types)]
+        if mine:
+            await self.projection.apply(conn, mine)
+        await conn.execute(MOVE, self.projection.name, last)
+
+
+class Lane:
+    """Projections folding the batches of their queue, one after the other,
+    on a connection of their own (a lane is one of the concurrent parts)."""
+
+    def __init__(self, members: list[Member], conn: asyncpg.Connection, depth: int) -> None:
+        self.members = members
+        self.conn = conn
         self.queue: asyncio.Queue[Batch | None] = asyncio.Queue(maxsize=depth)
+
+    @property
+    def done(self) -> int:
+        return min(m.done for m in self.members)
+
+    async def start(self) -> None:
+        for member in self.members:
+            async with self.conn.transaction():
+                await member.enter(self.conn)
+                member.done = await _position(self.conn, member.projection.name)
 
     async def run(self, on_commit: Callable[[], None], took: asyncio.Event) -> None:
         while (batch := await self.queue.get()) is not None:
             took.set()  # room in the queue: the reader may go on
             entries, last = batch
-            if last <= self.done:
+            behind = [m for m in self.members if m.done < last]
+            if not behind:
                 continue
-            mine = [e for e in entries if e.position > self.done
-                    and (self.types is None or e.stream_type in self.types)]
+            # The batch's rows and positions of every projection of the lane commit together.
             async with self.conn.transaction():
-                if mine:
-                    await self.projection.apply(self.conn, mine)
-                await self.conn.execute(MOVE, self.projection.name, last)
-            self.done = last
+                for member in behind:
+                    await member.fold(self.conn, entries, last)
+            for member in behind:
+                member.done = last
             on_commit()
 
 
 async def replay(
     connect: Connect, projections: Sequence[Projection], head: int, *,
-    batch_size: int = 5000, depth: int = 2, progress: ProgressFn | None = None,
+    path_of: PathOf = lambda _p: None, lanes: int = 4, batch_size: int = 5000,
+    depth: int = 2, progress: ProgressFn | None = None,
 ) -> int:
-    """Brings every projection up to `head` (their tracking rows exist, on the
-    connections `connect(projection)` opens); returns `head`."""
+    """Brings every projection up to `head` (their tracking rows exist) over
+    `lanes` connections and one for reading; returns `head`."""
     with _fewer_collections():
-        return await _replay(connect, projections, head, batch_size, depth, progress)
+        return await _replay(connect, projections, head, path_of, lanes, batch_size, depth,
+                             progress)
 
 
 @contextlib.contextmanager
@@ -86,25 +121,29 @@ def _fewer_collections() -> Iterator[None]:
 
 
 async def _replay(
-    connect: Connect, projections: Sequence[Projection], head: int, batch_size: int,
-    depth: int, progress: ProgressFn | None,
+    connect: Connect, projections: Sequence[Projection], head: int, path_of: PathOf,
+    lanes: int, batch_size: int, depth: int, progress: ProgressFn | None,
 ) -> int:
-    conns = [await connect(p) for p in projections]
-    reader = await connect(None)
+    # Round robin: the projections come in slice order, heavy ones spread out.
+    parts = [list(projections[i::lanes]) for i in range(min(lanes, len(projections)))]
+    conns = [await connect() for _ in parts]
+    reader = await connect()
     try:
-        lanes = [Lane(p, c, await _position(c, p.name), depth)
-                 for p, c in zip(projections, conns, strict=True)]
+        running = [Lane([Member(p, path_of(p)) for p in part], conn, depth)
+                   for part, conn in zip(parts, conns, strict=True)]
+        for lane in running:
+            await lane.start()
 
         def on_commit() -> None:
             if progress:
-                progress(min(lane.done for lane in lanes), head)
+                progress(min(lane.done for lane in running), head)
 
         took = asyncio.Event()
-        tasks = [asyncio.ensure_future(lane.run(on_commit, took)) for lane in lanes]
+        tasks = [asyncio.ensure_future(lane.run(on_commit, took)) for lane in running]
         for task in tasks:  # a lane that ends (or fails) wakes the reader too
             task.add_done_callback(lambda _task: took.set())
         try:
-            await _read(reader, lanes, head, batch_size, tasks, took)
+            await _read(reader, running, head, batch_size, tasks, took)
             await asyncio.gather(*tasks)
         finally:
             for task in tasks:
@@ -126,10 +165,11 @@ async def _position(conn: asyncpg.Connection, name: str) -> int:
 
 
 def _types(lanes: Sequence[Lane]) -> list[str] | None:
-    """The stream types to read: all of them unless every lane declares its own."""
-    if any(lane.types is None for lane in lanes):
+    """The stream types to read: all of them unless every projection declares its own."""
+    members = [m for lane in lanes for m in lane.members]
+    if any(m.types is None for m in members):
         return None
-    return sorted({t for lane in lanes for t in lane.types or ()})
+    return sorted({t for m in members for t in m.types or ()})
 
 
 async def _read(reader: asyncpg.Connection, lanes: Sequence[Lane], head: int,

@@ -49,14 +49,16 @@ async def _head(conn: Conn) -> int:
 
 
 def _connector(dsn: str) -> fanout.Connect:
-    """Lanes write their private schema. Their commits need not wait for the
-    WAL flush: a commit lost in a crash loses its rows and its position together
+    """Lanes write private schemas. Their commits need not wait for the WAL
+    flush: a commit lost in a crash loses its rows and its positions together
     (and the private tables are unlogged anyway)."""
-    async def connect(p: Projection | None) -> asyncpg.Connection:
-        path = f"{_schema(p.name)}, public" if p is not None else "public"
-        return await asyncpg.connect(dsn, server_settings={
-            "search_path": path, "synchronous_commit": "off"})
+    async def connect() -> asyncpg.Connection:
+        return await asyncpg.connect(dsn, server_settings={"synchronous_commit": "off"})
     return connect
+
+
+def _path(p: Projection) -> str:
+    return f"{_schema(p.name)}, public"
 
 
 async def _finish(dsn: str, work: Sequence[tuple[str, private.Deferred]],
@@ -183,8 +185,8 @@ async def rebuild_many(
                 raise RebuildBusyError(f"a rebuild of {name} is already running")
         deferred = [(_schema(p.name), d) for p in projections for d in await _prepare(conn, p)]
         head = await _head(conn)
-        await fanout.replay(_connector(dsn), projections, head, batch_size=batch_size,
-                            progress=progress)
+        await fanout.replay(_connector(dsn), projections, head, path_of=_path,
+                            batch_size=batch_size, progress=progress)
         timer.lap("fill")
         await _finish(dsn, deferred, timer)
         timer.lap("finish")

@@ -11,7 +11,6 @@ import pytest
 
 from projections import fanout
 from projections.access import AccessProjection
-from projections.base import Projection
 from projections.engine import Projector
 from projections.organisations import OrganisationsProjection
 from tests.projections.support import (
@@ -27,16 +26,16 @@ from tests.projections.support import (
 
 
 def connector(database_url: str) -> fanout.Connect:
-    async def connect(_p: Projection | None) -> asyncpg.Connection:
+    async def connect() -> asyncpg.Connection:
         return await asyncpg.connect(database_url)
     return connect
 
 
 async def replay(database_url: str, projections: list[Any], pool: asyncpg.Pool,
-                 batch_size: int) -> int:
+                 batch_size: int, lanes: int = 2) -> int:
     await Projector(pool, projections).ensure_tracking()
     head = await ledger_size(pool)
-    return await fanout.replay(connector(database_url), projections, head,
+    return await fanout.replay(connector(database_url), projections, head, lanes=lanes,
                                batch_size=batch_size, depth=1)
 
 
@@ -47,15 +46,15 @@ async def live_rows(pool: asyncpg.Pool) -> dict[str, list[tuple[Any, ...]]]:
     return await read_model(pool)
 
 
-@pytest.mark.parametrize("batch_size", [1, 4, 5000])
+@pytest.mark.parametrize(("batch_size", "lanes"), [(1, 3), (4, 2), (5000, 1), (7, 3)])
 async def test_lanes_make_the_rows_of_the_live_projector_and_track_the_head(
-    database_url: str, pool: asyncpg.Pool, history: int, batch_size: int,
+    database_url: str, pool: asyncpg.Pool, history: int, batch_size: int, lanes: int,
 ) -> None:
     await Projector(pool, [AccessProjection(), OrganisationsProjection()]).ensure_tracking()
     expected = await live_rows(pool)
     await reset_read_model(pool)
     projections = [AccessProjection(), OrganisationsProjection(), Probe()]
-    assert await replay(database_url, projections, pool, batch_size) == history
+    assert await replay(database_url, projections, pool, batch_size, lanes) == history
     assert await read_model(pool) == expected
     assert await tracked(pool) == {"access": history, "organisations": history,
                                    "probe": history}
