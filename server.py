@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -27,7 +28,14 @@ from infra.eventstore import SNAPSHOT_INTERVAL, WriteSide
 from infra.health import progress, update_gauges
 from infra.migrate import apply_migrations
 from infra.observability import REGISTRY, configure_logging
-from infra.runtime import Runtime, running
+from infra.runtime import (
+    Runtime,
+    die_with_parent,
+    project_forever,
+    running,
+    start_process,
+    stop_process,
+)
 from infra.settings import Settings, load_settings
 from projections.base import Projection
 from schema.app import PasserelleGraphQL, build_schema
@@ -85,10 +93,12 @@ def schema_for(slices: list[Slice], settings: Settings | None = None) -> Any:
 
 @contextlib.asynccontextmanager
 async def open_runtime(
-    settings: Settings, database_url: str, slices: list[Slice], *, run_projector: bool = True
+    settings: Settings, database_url: str, slices: list[Slice], *, run_projector: bool = True,
+    projector_delay: float = 0.0,
 ) -> AsyncIterator[Runtime]:
     async with running(settings, database_url, projections(slices),
-                       configure_write_side(slices), run_projector=run_projector) as runtime:
+                       configure_write_side(slices), run_projector=run_projector,
+                       projector_delay=projector_delay) as runtime:
         yield runtime
 
 
@@ -102,7 +112,7 @@ def http_limits(settings: Settings) -> HttpLimits:
 
 def create_app(
     settings: Settings, database_url: str, *, run_projector: bool = True,
-    slices: list[Slice] | None = None,
+    slices: list[Slice] | None = None, projector_delay: float = 0.0,
 ) -> Starlette:
     """The ASGI app; its lifespan opens pools and runs the projector election."""
     slices = slices if slices is not None else all_slices()
@@ -115,8 +125,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_runtime(settings, database_url, slices,
-                                run_projector=run_projector) as runtime:
+        async with open_runtime(settings, database_url, slices, run_projector=run_projector,
+                                projector_delay=projector_delay) as runtime:
             services = services_for(slices, runtime)
             graphql.services = services
             http.persisted = PersistedQueries(runtime.pool, allow_list_only=settings.persisted_only)
@@ -190,8 +200,6 @@ def cli() -> None:
 @click.option("--port", default=None, type=int, help="Overrides PASSERELLE_PORT.")
 def serve(host: str | None, port: int | None) -> None:
     """Migrate, load demo data into an empty ledger, serve GraphQL."""
-    import uvicorn
-
     settings = load_settings()
     if settings.jwt_secret_is_default:
         log.warning("PASSERELLE_JWT_SECRET is unset: tokens are signed with the PUBLIC "
@@ -203,9 +211,58 @@ def serve(host: str | None, port: int | None) -> None:
             asyncio.run(_load_demo_if_empty(settings, database_url))
         host, port = host or settings.host, port or settings.port
         click.echo(f"Passerelle GraphiQL: http://{host}:{port}/graphql")
-        uvicorn.run(create_app(settings, database_url), host=host, port=port,
-                    loop="uvloop", http="httptools", log_level="warning",
-                    ws="websockets-sansio", ws_per_message_deflate=False)
+        options: dict[str, Any] = {
+            "host": host, "port": port, "loop": "uvloop", "http": "httptools",
+            "log_level": "warning", "ws": "websockets-sansio", "ws_per_message_deflate": False}
+        projector = start_process(projector_process, database_url) \
+            if settings.projector_process else None
+        try:
+            _serve_http(settings, database_url, options)
+        finally:
+            if projector is not None:  # before `keeper` stops an embedded database
+                stop_process(projector)
+
+
+def _serve_http(settings: Settings, database_url: str, options: dict[str, Any]) -> None:
+    import uvicorn
+
+    if settings.workers == 1:
+        delay = fallback_delay(settings)
+        uvicorn.run(create_app(settings, database_url, projector_delay=delay), **options)
+        return
+    # Worker processes import the app by name and read their settings from the
+    # environment: the resolved URL (an embedded server's included) goes there.
+    os.environ["DATABASE_URL"] = database_url
+    uvicorn.run("server:app_from_environment", factory=True, workers=settings.workers,
+                **options)
+
+
+def app_from_environment() -> Starlette:
+    """The app of one worker process (PASSERELLE_WORKERS > 1)."""
+    die_with_parent()
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    assert settings.database_url, "the supervisor sets DATABASE_URL"
+    return create_app(settings, settings.database_url, projector_delay=fallback_delay(settings))
+
+
+# With a dedicated projector process, HTTP processes wait this long before they
+# compete for the projector's lock: the dedicated one (started first) gets it,
+# and they take over (retrying every second) only if it dies.
+FALLBACK_DELAY_SECONDS = 10.0
+
+
+def fallback_delay(settings: Settings) -> float:
+    return FALLBACK_DELAY_SECONDS if settings.projector_process else 0.0
+
+
+def projector_process(database_url: str) -> None:
+    """The dedicated projector process's entry point (PASSERELLE_PROJECTOR_PROCESS)."""
+    import uvloop
+
+    die_with_parent()
+    configure_logging(load_settings().log_level)
+    uvloop.run(project_forever(database_url, projections(all_slices())))
 
 
 @cli.command()

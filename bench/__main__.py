@@ -106,6 +106,40 @@ def writes(server: Server, db_url: str, seconds: float, clients: int,
     return runs, figures
 
 
+def compare_writes(variants: dict[str, dict[str, str]], seconds: float, clients: int,
+                   rounds: int, logs: Path) -> dict[str, Any]:
+    """`--variant`: the same write rounds against servers started with different
+    settings, each on a fresh database of its own (one projector leader each),
+    interleaved in every round with one raw-append measurement, so that every
+    ratio is taken under the same load of the machine."""
+    with contextlib.ExitStack() as stack:
+        servers: dict[str, Server] = {}
+        for name, env in variants.items():
+            db = stack.enter_context(fresh_database(bench_settings()))
+            servers[name] = stack.enter_context(
+                running_server(db.url, logs / f"server-{name}.log", **env))
+            raw_url = db.url
+            load(servers[name], registrations(clients), 1.0, clients, FIRST_SIREN)  # warm-up
+        runs: dict[str, list[float]] = {name: [] for name in [*variants, "raw"]}
+        for k in range(rounds):
+            for name, server in servers.items():
+                runs[name].append(load(server, registrations(clients), seconds, clients,
+                                       FIRST_SIREN + (k + 1) * 1_000_000)["rps"])
+            runs["raw"].append(appends_per_second(raw_url, seconds)["raw_appends_per_s"])
+            log.info("round %d: %s", k + 1,
+                     ", ".join(f"{n} {v[-1]:.0f}/s" for n, v in runs.items()))
+    ratios = {name: median([m / r for m, r in zip(runs[name], runs["raw"], strict=True)])
+              for name in variants}
+    return {"runs": runs, "mutations_per_s": {n: median(v) for n, v in runs.items()},
+            "mutations_vs_raw_appends": ratios}
+
+
+def parse_variant(text: str) -> tuple[str, dict[str, str]]:
+    """`name:K=V,K=V` (no settings after the colon: the defaults)."""
+    name, _, settings = text.partition(":")
+    return name, dict(item.split("=", 1) for item in settings.split(",") if item)
+
+
 Target = tuple[Any, list[dict[str, Any]], list[dict[str, Any]]]  # server, single, page
 
 
@@ -181,20 +215,37 @@ METHOD = {
 @click.option("--no-modules", is_flag=True, help="Skip the b_* modules.")
 @click.option("--no-peer", is_flag=True, help="Do not run PostGraphile.")
 @click.option("--module-timeout", default=120.0, show_default=True)
+@click.option("--server-env", "server_env", multiple=True, metavar="NAME=VALUE",
+              help="A PASSERELLE_* setting for the measured server, e.g. PASSERELLE_WORKERS=2.")
+@click.option("--variant", "variants", multiple=True, metavar="NAME:K=V,...",
+              help="Compare the write rounds of servers with these settings (repeatable); "
+                   "prints the figures, no report.")
+@click.option("--writes-only", is_flag=True,
+              help="Only the write rounds (mutations against raw appends); no report file.")
 def main(seconds: float, rounds: int, clients: int, out: str, only: tuple[str, ...],
-         no_modules: bool, no_peer: bool, module_timeout: float) -> None:
+         no_modules: bool, no_peer: bool, module_timeout: float, writes_only: bool,
+         server_env: tuple[str, ...], variants: tuple[str, ...]) -> None:
     """Benchmark Passerelle end to end, beside PostGraphile, and write the report."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s bench %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     started = time.perf_counter()
     logs = Path(tempfile.mkdtemp(prefix="passerelle-bench-"))
+    if variants:
+        compared = compare_writes(dict(map(parse_variant, variants)), seconds, clients, rounds,
+                                  logs)
+        click.echo(json.dumps(compared, indent=2))
+        return
     peer_info: dict[str, Any] = {"name": "PostGraphile", "version": "5.1.5"}
     with fresh_database(bench_settings()) as db:
         log.info("database %s; logs in %s", db.name, logs)
         machine = report.machine(db.url, db.embedded)
-        with running_server(db.url, logs / "server.log") as server:
+        overrides = dict(item.split("=", 1) for item in server_env)
+        with running_server(db.url, logs / "server.log", **overrides) as server:
             log.info("server ready in %.1fs", time.perf_counter() - started)
             write_runs, figures = writes(server, db.url, seconds, clients, rounds)
+            if writes_only:  # a quick look at one figure: print it, keep the report
+                click.echo(json.dumps(figures, indent=2))
+                return
             with contextlib.ExitStack() as stack:
                 targets = read_targets(stack, server, db, logs, peer_info, not no_peer)
                 read_runs, read_figures = reads(targets, seconds, clients, rounds)

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
+import multiprocessing
+import os
+import signal
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,19 +46,93 @@ async def _watch_connection(database_url: str, watch: ProjectionWatch) -> asyncp
     return conn
 
 
-@contextlib.asynccontextmanager
-async def running(
-    settings: Settings, database_url: str, projections: Sequence[Projection],
-    configure: Callable[[WriteSide], None], *, run_projector: bool = True,
-) -> AsyncIterator[Runtime]:
-    """Opens everything, starts the projector leader election, closes it all."""
-    pool = await asyncpg.create_pool(
-        database_url, min_size=2, max_size=settings.db_pool_size,
+async def open_pool(database_url: str, size: int) -> asyncpg.Pool:
+    return await asyncpg.create_pool(
+        database_url, min_size=min(2, size), max_size=size,
         server_settings={"statement_timeout": "15000"},
         connection_class=PooledConnection,  # no session reset query per release
         # Fail fast instead of hanging when the database is unreachable or frozen.
         timeout=5, command_timeout=20,
     )
+
+
+async def _lead_after(leader: ProjectorLeader, stop: asyncio.Event, delay: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=delay)
+    if not stop.is_set():
+        await leader.run(stop)
+
+
+async def project_forever(database_url: str, projections: Sequence[Projection]) -> None:
+    """The dedicated projector process: the leader election and the projector,
+    nothing else. Its event loop serves no HTTP, so each of a batch's round
+    trips is answered as soon as PostgreSQL replies instead of after a turn of
+    a loop busy with requests (≈ 21 ms per batch of 8 entries measured inside
+    the HTTP process under 16 writing clients). Waiters in the HTTP processes
+    learn the positions through NOTIFY (`ProjectionWatch.on_notify`).
+    Runs until SIGINT or SIGTERM, or until its parent is gone."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    orphaned = asyncio.create_task(_stop_when_orphaned(stop))
+    pool = await open_pool(database_url, 4)
+    try:
+        await ProjectorLeader(Projector(pool, projections), database_url).run(stop)
+    finally:
+        orphaned.cancel()
+        await pool.close()
+
+
+def start_process(target: Callable[..., None], *args: Any) -> multiprocessing.Process:
+    """A child process of `serve` (spawned: a fresh interpreter, no inherited loop)."""
+    process = multiprocessing.get_context("spawn").Process(
+        target=target, args=args, name=f"passerelle-{target.__name__}", daemon=True)
+    process.start()
+    return process
+
+
+def stop_process(process: multiprocessing.Process, timeout: float = 10.0) -> None:
+    process.terminate()  # SIGTERM: the projector commits or rolls back its batch, then ends
+    process.join(timeout)
+    if process.is_alive():
+        process.kill()
+        process.join()
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """`serve` and its child processes live and die as one server: a SIGKILLed
+    `serve` takes its workers and projector process with it at once, as the
+    single process did, instead of leaving them serving (Linux prctl; elsewhere
+    the projector process notices within a second: `_stop_when_orphaned`)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+async def _stop_when_orphaned(stop: asyncio.Event) -> None:
+    parent = os.getppid()
+    while not stop.is_set():
+        if os.getppid() != parent:
+            log.warning("serve is gone: the projector process stops")
+            stop.set()
+        await asyncio.sleep(1.0)
+
+
+@contextlib.asynccontextmanager
+async def running(
+    settings: Settings, database_url: str, projections: Sequence[Projection],
+    configure: Callable[[WriteSide], None], *, run_projector: bool = True,
+    projector_delay: float = 0.0,
+) -> AsyncIterator[Runtime]:
+    """Opens everything, starts the projector leader election, closes it all.
+    `projector_delay`: seconds before this instance first competes for the
+    projector's lock (a dedicated projector process gets it first; this
+    instance stays the fallback that takes over if that process dies)."""
+    pool = await open_pool(database_url, settings.db_pool_size)
     write = await asyncio.to_thread(open_write_side, database_url, settings.db_pool_size)
     configure(write)
     projector = Projector(pool, projections)
@@ -64,7 +142,8 @@ async def running(
                       ProjectorLeader(projector, database_url), watch, live)
     listener = await _watch_connection(database_url, watch)
     if run_projector:
-        runtime.tasks.append(asyncio.create_task(runtime.leader.run(runtime.stop)))
+        runtime.tasks.append(asyncio.create_task(
+            _lead_after(runtime.leader, runtime.stop, projector_delay)))
     try:
         yield runtime
     finally:

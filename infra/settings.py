@@ -90,6 +90,20 @@ class Settings(BaseSettings):
             "before returning (read-your-writes)."
         ),
     )
+    workers: int = Field(
+        default=1, ge=1, le=64,
+        description=(
+            "HTTP server processes sharing the port (uvicorn workers). The projections "
+            "still run in exactly one of them (advisory lock)."
+        ),
+    )
+    projector_process: bool = Field(
+        default=True,
+        description=(
+            "`serve` runs the projections in a process of their own (the HTTP processes "
+            "take over within seconds if it dies)."
+        ),
+    )
     log_level: LogLevel = Field(default="INFO", description="Root logging level.")
     access_log: bool = Field(default=True, description="One JSON log line per HTTP request.")
     max_body_bytes: int = Field(

@@ -1,0 +1,179 @@
+"""Several HTTP worker processes behind one port (PASSERELLE_WORKERS) and the
+projections in a process of their own (PASSERELLE_PROJECTOR_PROCESS): a
+mutation answered by one worker is seen at once by a read through another;
+the workers take over the projections when the projector process dies; a
+SIGKILLed `serve` takes every process of the server with it.
+
+Which worker answered is read from the kernel (Linux /proc): the process that
+holds the server end of the client's TCP connection."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from demo.organisations import siren_for
+from tests.faults.support import REGISTER, registration
+from tests.support.servers import Server, running
+
+pytestmark = [
+    pytest.mark.slow, pytest.mark.e2e,
+    pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux /proc"),
+]
+
+READ = "query($id: ID!) { startup(id: $id) { id name version } }"
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def _socket_inode(server_port: int, client_port: int) -> str | None:
+    """The inode of the server end of the connection from `client_port`."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote = fields[1], fields[2]
+        if int(local.split(":")[1], 16) == server_port and \
+                int(remote.split(":")[1], 16) == client_port:
+            return fields[9]
+    return None
+
+
+def _holder(inode: str, pids: set[int]) -> int | None:
+    for pid in pids:
+        with_fds = Path(f"/proc/{pid}/fd")
+        try:
+            links = {os.readlink(fd) for fd in with_fds.iterdir()}
+        except OSError:
+            continue
+        if f"socket:[{inode}]" in links:
+            return pid
+    return None
+
+
+class Connection:
+    """One keep-alive connection, and the worker process at its other end."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.http = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        self.http.connect()
+
+    def post(self, query: str, variables: dict[str, Any], bearer: str | None = None) -> Any:
+        headers = {"content-type": "application/json", "accept": "application/json"}
+        if bearer:
+            headers["authorization"] = f"Bearer {bearer}"
+        self.http.request("POST", "/graphql", json.dumps(
+            {"query": query, "variables": variables}), headers)
+        response = self.http.getresponse()
+        body = response.read()
+        assert response.status == 200, body
+        return json.loads(body)
+
+    def worker(self) -> int | None:
+        assert self.http.sock is not None
+        inode = _socket_inode(self.server.port, self.http.sock.getsockname()[1])
+        return _holder(inode, _children(self.server.process.pid)) if inode else None
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def _other_worker(server: Server, than: int | None) -> Connection:
+    """A new connection that landed on another worker than `than`."""
+    for _ in range(50):
+        connection = Connection(server)
+        connection.post("{ __typename }", {})
+        if connection.worker() not in (None, than):
+            return connection
+        connection.close()
+    raise AssertionError("every new connection went to the same worker")
+
+
+def _register(connection: Connection, n: int) -> dict[str, Any]:
+    variables, bearer = registration(n, siren_for(700_000 + n))
+    body = connection.post(REGISTER, variables, bearer)
+    payload = body["data"]["registerStartup"]
+    assert payload["userErrors"] == [] and payload["startup"], body
+    return dict(payload["startup"])
+
+
+def test_a_write_through_one_worker_is_read_at_once_through_another(database_url: str) -> None:
+    with running(database_url, PASSERELLE_WORKERS="2") as server:
+        seen: set[int] = set()
+        for n in range(6):
+            writer = Connection(server)
+            startup = _register(writer, n)
+            writer_pid = writer.worker()
+            reader = _other_worker(server, writer_pid)
+            read = reader.post(READ, {"id": startup["id"]})
+            assert read == {"data": {"startup": {"id": startup["id"], "name": f"Startup {n}",
+                                                 "version": 1}}}
+            seen |= {p for p in (writer_pid, reader.worker()) if p is not None}
+            writer.close()
+            reader.close()
+        assert len(seen) == 2, "both workers answered"
+
+
+def _projector_process(server: Server) -> int:
+    """With one worker, the only child of `serve` started by multiprocessing
+    (the other one is its resource tracker)."""
+    for pid in _children(server.process.pid):
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        if b"spawn_main" in cmdline:
+            return pid
+    raise AssertionError("no projector process")
+
+
+def test_the_http_process_takes_over_when_the_projector_process_dies(
+    database_url: str,
+) -> None:
+    with running(database_url) as server:
+        connection = Connection(server)
+        _register(connection, 100)  # projected by the projector process
+        os.kill(_projector_process(server), signal.SIGKILL)
+        variables, bearer = registration(101, siren_for(700_101))
+        deadline = time.monotonic() + 40  # the fallback waits 10 s, then retries each second
+        while True:  # the same idempotency key: one registration, however many tries
+            body = connection.post(REGISTER, variables, bearer)
+            if body["data"]["registerStartup"]["startup"] or time.monotonic() > deadline:
+                break
+        startup = body["data"]["registerStartup"]["startup"]
+        assert startup, body
+        read = connection.post(READ, {"id": startup["id"]})
+        assert read["data"]["startup"]["name"] == "Startup 101"
+        connection.close()
+
+
+def test_a_killed_serve_takes_its_workers_and_projector_with_it(database_url: str) -> None:
+    with running(database_url, PASSERELLE_WORKERS="2") as server:
+        children = _children(server.process.pid)
+        assert len(children) >= 3  # two workers and the projector (and a resource tracker)
+        server.kill()
+        deadline = time.monotonic() + 10
+        while any(Path(f"/proc/{pid}").exists() and not _zombie(pid) for pid in children):
+            assert time.monotonic() < deadline, "children outlived the killed server"
+            time.sleep(0.1)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return False
