@@ -4,6 +4,7 @@ top-level errors with a code."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from collections.abc import Callable
 from enum import Enum
@@ -58,12 +59,22 @@ def bad_request(error: PaginationError) -> PublicError:
     return PublicError(str(error), "BAD_USER_INPUT")
 
 
+@functools.cache
+def _camel_fields(cls: type) -> tuple[tuple[str, str], ...]:
+    """(attribute, camelCase key) of an input class: computed once per class,
+    not per request (`to_camel` is a regular expression substitution)."""
+    return tuple((f.name, to_camel(f.name)) for f in dataclasses.fields(cls))
+
+
 def _plain(value: Any) -> Any:
     """Strawberry inputs → JSON-like values with camelCase keys, unset fields dropped."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {to_camel(f.name): _plain(getattr(value, f.name))
-                for f in dataclasses.fields(value)
-                if getattr(value, f.name) not in (strawberry.UNSET, None)}
+        plain = {}
+        for name, key in _camel_fields(type(value)):
+            item = getattr(value, name)
+            if item is not strawberry.UNSET and item is not None:
+                plain[key] = _plain(item)
+        return plain
     if isinstance(value, list):
         return [_plain(v) for v in value]
     if isinstance(value, Enum):
