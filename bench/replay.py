@@ -8,11 +8,15 @@ much memory.
    organisations, solutions, calls, applications, agreements, orders, loans,
    content), copied with fresh ids until `--events` entries, with valid hash
    chains, written with COPY (the generator is not what is measured).
-2. `replay_all`: every projection of every slice rebuilt from position 0 in ONE
-   pass, the way `projections rebuild` fills its private schema (one Projector,
-   batches of 2,000, the tracking position committed with the rows), into a
-   private schema; a progress bar on stderr; the RSS of this process sampled
-   at every tenth of the way.
+2. `replay_all`: every projection of every slice rebuilt from position 0
+   together, blue/green, by `projections.rebuild.rebuild_many` (what `projections
+   rebuild` runs for one): one reader decodes each batch of 5,000 entries once
+   for four lanes (connections) that fill unlogged private tables without
+   their search vectors and secondary indexes; then vectors and indexes are
+   built once (two tables at a time) and the tables swapped in. A progress bar
+   on stderr; the RSS of this process sampled at every tenth of the way; the
+   seconds of each phase and of each table's finish; the CPU seconds of this
+   process and of the whole machine.
 3. `rebuild_organisations`: the real blue/green command
    (`projections.rebuild.rebuild`, what `server.py projections rebuild
    organisations` runs) on the same ledger.
