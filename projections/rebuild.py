@@ -2,12 +2,13 @@
 in private schemas while the live ones keep serving, then swapped in one
 transaction, so queries never see a half-built projection.
 
-Three phases: `fill` (projections/fanout.py: one reader, one lane per
-projection, into tables without their secondary indexes and search vectors,
-projections/private.py), `finish` (vectors and indexes built once, two tables
-at a time), then `swap`, under the live tracking rows' locks: the live
-projector's own path catches the copies up to the head, and they replace the
-live tables."""
+Three phases: `fill` (projections/fanout.py: one reader decoding each batch
+once, a few lanes folding it, into unlogged tables without their secondary
+indexes and search vectors, projections/private.py), `finish` (vectors and
+indexes built once, two tables at a time), then `swap`, under the live
+tracking rows' locks: the live projector's own path catches the copies up to
+the head, and they replace the live tables. Several projections rebuilt
+together (`rebuild_many`) share the reader."""
 
 from __future__ import annotations
 
