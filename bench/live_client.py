@@ -6,9 +6,9 @@ the figures: a raw WebSocket over uvloop (frames parsed by hand, no per-socket
 task), one `orjson.loads` per message, the receipt clock read once per TCP
 read (before parsing), and each entry's `occurredAt` parsed once per process.
 
-    python -m bench.live_client '{"host": ..., "port": ..., "tokens": [...], ...}'
+    python -m bench.live_client    # first stdin line: {"host", "port", "path", "tokens", ...}
 
-stdin commands, one per line; each answered with one JSON line on stdout:
+then stdin commands, one per line; each answered with one JSON line on stdout:
     subscribe               → {"subscribed": n}
     wait POSITION SECONDS   → {"complete": sockets that reached POSITION}
     mark                    → {"marked": true} (starts the CPU account)
@@ -64,7 +64,7 @@ class Socket(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]  # uvloop's is no asyncio.Transport
         key = base64.b64encode(os.urandom(16)).decode()
-        transport.write((f"GET {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+        self.transport.write((f"GET {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
                          "Upgrade: websocket\r\nConnection: Upgrade\r\n"
                          f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
                          f"Sec-WebSocket-Protocol: {SUBPROTOCOL}\r\n\r\n").encode())
@@ -199,12 +199,13 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def main(spec: dict[str, Any]) -> None:
+async def main() -> None:
+    loop = asyncio.get_running_loop()
+    stdin = asyncio.StreamReader(limit=2**26)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
+    spec = orjson.loads(await stdin.readline())  # too long for an argument (tokens)
     sockets = await _open(spec)
     print(orjson.dumps({"connected": len(sockets)}).decode(), flush=True)
-    loop = asyncio.get_running_loop()
-    stdin = asyncio.StreamReader()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
     marked = (_cpu(), time.monotonic())
     while line := (await stdin.readline()).decode().split():
         if line[0] == "subscribe":
@@ -228,4 +229,4 @@ async def main(spec: dict[str, Any]) -> None:
 if __name__ == "__main__":
     import uvloop
 
-    uvloop.run(main(orjson.loads(sys.argv[1])))
+    uvloop.run(main())

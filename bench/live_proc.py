@@ -62,8 +62,10 @@ class ClientProcess:
     @classmethod
     async def start(cls, spec: dict[str, Any]) -> ClientProcess:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.live_client", orjson.dumps(spec).decode(), cwd=ROOT,
+            sys.executable, "-m", "bench.live_client", cwd=ROOT,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=2**27)
+        assert process.stdin is not None
+        process.stdin.write(orjson.dumps(spec) + b"\n")
         return cls(process)
 
     async def answer(self, timeout: float = 90.0) -> dict[str, Any]:

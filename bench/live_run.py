@@ -42,10 +42,15 @@ def _profiled(pid: int, out: str | None) -> Iterator[subprocess.Popen[bytes] | N
 
 @click.command()
 @click.option("--py-spy", "spy_out", default=None, help="Profile the server into this file.")
-def main(spy_out: str | None) -> None:
+@click.option("--server-env", multiple=True, help="NAME=VALUE for the server (PASSERELLE_*).")
+def main(spy_out: str | None, server_env: tuple[str, ...]) -> None:
     logs = Path(tempfile.mkdtemp(prefix="passerelle-live-"))
+    extra: dict[str, str] = {}
+    for item in server_env:
+        name, _, value = item.partition("=")
+        extra[name] = value
     with fresh_database(bench_settings()) as db, \
-            running_server(db.url, logs / "server.log") as server:
+            running_server(db.url, logs / "server.log", env=extra) as server:
         ctx = modules.Context(server.url, db.url, token, server.process.pid)
         with _profiled(server.process.pid, spy_out):
             figures = asyncio.run(b_live.run(ctx))
