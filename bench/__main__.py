@@ -117,7 +117,7 @@ def compare_writes(variants: dict[str, dict[str, str]], seconds: float, clients:
         for name, env in variants.items():
             db = stack.enter_context(fresh_database(bench_settings()))
             servers[name] = stack.enter_context(
-                running_server(db.url, logs / f"server-{name}.log", **env))
+                running_server(db.url, logs / f"server-{name}.log", env=env))
             raw_url = db.url
             load(servers[name], registrations(clients), 1.0, clients, FIRST_SIREN)  # warm-up
         runs: dict[str, list[float]] = {name: [] for name in [*variants, "raw"]}
@@ -194,9 +194,10 @@ METHOD = {
     "figures": "median of the rounds; every round under `runs`",
     "load_generator": "bench/load.py: raw HTTP/1.1 keep-alive client on uvloop, in its own "
                       "process, the same for every server",
-    "server": "server.py serve (uvicorn, uvloop, httptools, one process); rate limits and access"
-              " log off; response cache on (the default) unless a figure says uncached (a "
-              "second instance with PASSERELLE_RESPONSE_CACHE=0)",
+    "server": "server.py serve (uvicorn, uvloop, httptools, one HTTP process and the projector "
+              "process, unless server_env says otherwise); rate limits and access log off; "
+              "response cache on (the default) unless a figure says uncached (a second "
+              "instance with PASSERELLE_RESPONSE_CACHE=0)",
     "peer": "PostGraphile 5.1.5 (Amber preset, node's http server, one process, node 22 from "
             "npm) over peer.startups: a copy of our startups (same rows, fields and (name, id) "
             "index) made after the write rounds; the same queries in its naming",
@@ -240,7 +241,7 @@ def main(seconds: float, rounds: int, clients: int, out: str, only: tuple[str, .
         log.info("database %s; logs in %s", db.name, logs)
         machine = report.machine(db.url, db.embedded)
         overrides = dict(item.split("=", 1) for item in server_env)
-        with running_server(db.url, logs / "server.log", **overrides) as server:
+        with running_server(db.url, logs / "server.log", env=overrides) as server:
             log.info("server ready in %.1fs", time.perf_counter() - started)
             write_runs, figures = writes(server, db.url, seconds, clients, rounds)
             if writes_only:  # a quick look at one figure: print it, keep the report
@@ -254,7 +255,7 @@ def main(seconds: float, rounds: int, clients: int, out: str, only: tuple[str, .
             names = [] if no_modules else modules.discover(list(only) or None)
             extra = asyncio.run(modules.run_all(ctx, names, module_timeout))
     method = {"clients": clients, "seconds_per_measurement": seconds, "rounds": rounds,
-              **METHOD}
+              **METHOD, "server_env": overrides}
     result = report.build(figures, {"writes": write_runs, "reads": read_runs}, extra, machine,
                           method, time.perf_counter() - started, peer_info)
     Path(out).write_text(json.dumps(result, indent=2) + "\n")

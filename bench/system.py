@@ -96,14 +96,15 @@ def server_env(database_url: str, port: int, **extra: str) -> dict[str, str]:
 
 @contextlib.contextmanager
 def running_server(database_url: str, log: Path, timeout: float = 120.0,
-                   **extra: str) -> Iterator[Server]:
+                   env: dict[str, str] | None = None, **extra: str) -> Iterator[Server]:
     """Starts the server (which migrates and loads the demo into an empty
     database) and waits until /readyz answers 200."""
     port = free_port()
     with log.open("ab") as out:
         process = subprocess.Popen(
             [sys.executable, str(ROOT / "server.py"), "serve"], cwd=ROOT,
-            env=server_env(database_url, port, **extra), stdout=out, stderr=subprocess.STDOUT)
+            env=server_env(database_url, port, **(env or {}), **extra), stdout=out,
+            stderr=subprocess.STDOUT)
     server = Server(process, port, f"http://127.0.0.1:{port}/graphql")
     try:
         _wait_ready(server, timeout, log)

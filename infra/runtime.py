@@ -12,6 +12,7 @@ import os
 import signal
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 import asyncpg
@@ -84,7 +85,7 @@ async def project_forever(database_url: str, projections: Sequence[Projection]) 
         await pool.close()
 
 
-def start_process(target: Callable[..., None], *args: Any) -> multiprocessing.Process:
+def start_process(target: Callable[..., None], *args: Any) -> BaseProcess:
     """A child process of `serve` (spawned: a fresh interpreter, no inherited loop)."""
     process = multiprocessing.get_context("spawn").Process(
         target=target, args=args, name=f"passerelle-{target.__name__}", daemon=True)
@@ -92,7 +93,7 @@ def start_process(target: Callable[..., None], *args: Any) -> multiprocessing.Pr
     return process
 
 
-def stop_process(process: multiprocessing.Process, timeout: float = 10.0) -> None:
+def stop_process(process: BaseProcess, timeout: float = 10.0) -> None:
     process.terminate()  # SIGTERM: the projector commits or rolls back its batch, then ends
     process.join(timeout)
     if process.is_alive():
