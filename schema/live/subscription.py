@@ -85,13 +85,16 @@ class LiveSubscription:
         try:
             while True:
                 batch = await _next_batch(follower, info)
-                # A key destroyed (forgetPerson) since the last batch must not be used.
-                info.context.loaders.person_key.clear_all()
+                stale = True
                 for live in batch:
                     obj = shared_entry(live)
                     # Computed for another subscriber already: the same message,
                     # straight to the socket. Otherwise the normal path, in order.
                     if sender is None or not await sender.send(obj):
+                        if stale:  # only the normal path reads keys: clear them for it
+                            # A key destroyed (forgetPerson) since the last batch must not be used.
+                            info.context.loaders.person_key.clear_all()
+                            stale = False
                         yield obj
         finally:
             follower.close()
