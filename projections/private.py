@@ -84,11 +84,10 @@ async def finish(conn: asyncpg.Connection, schema: str, deferred: Deferred) -> N
     the table logged (its final rows written to the WAL once), then builds the
     indexes in bulk."""
     table = f"{schema}.{deferred.table}"
-    if deferred.columns:
-        added = ", ".join(f"ADD COLUMN {name} {type_} GENERATED ALWAYS AS ({expr}) STORED"
-                          for name, type_, expr in deferred.columns)
-        await conn.execute(f"ALTER TABLE {table} {added}")
-    await conn.execute(f"ALTER TABLE {table} SET LOGGED")
+    # One statement, one rewrite of the table for both.
+    added = [f"ADD COLUMN {name} {type_} GENERATED ALWAYS AS ({expr}) STORED"
+             for name, type_, expr in deferred.columns]
+    await conn.execute(f"ALTER TABLE {table} {', '.join([*added, 'SET LOGGED'])}")
     for statement in deferred.indexes:
         await conn.execute(statement)
     await conn.execute(f"ANALYZE {table}")
