@@ -58,7 +58,9 @@ def load(server: Server, requests: list[dict[str, Any]], seconds: float, clients
     spec = {"host": "127.0.0.1", "port": server.port, "path": "/graphql", "seconds": seconds,
             "clients": clients, "requests": requests, "first_n": first_n}
     done = subprocess.run([sys.executable, "-m", "bench.load", json.dumps(spec)], cwd=ROOT,
-                          capture_output=True, text=True, check=True, timeout=seconds + 60)
+                          capture_output=True, text=True, timeout=seconds + 60)
+    if done.returncode:
+        raise RuntimeError(f"the load generator failed: {done.stderr[-2000:]}")
     result: dict[str, float] = json.loads(done.stdout)
     return result
 
@@ -232,6 +234,7 @@ def main(seconds: float, rounds: int, clients: int, out: str, only: tuple[str, .
     started = time.perf_counter()
     logs = Path(tempfile.mkdtemp(prefix="passerelle-bench-"))
     if variants:
+        log.info("logs in %s", logs)
         compared = compare_writes(dict(map(parse_variant, variants)), seconds, clients, rounds,
                                   logs)
         click.echo(json.dumps(compared, indent=2))
