@@ -12,15 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
+from infra.live_feed import FellBehindError, LiveEntry, LiveFeed, LiveLimits, _env_name
 from infra.live_gc import HeapFreezer
 from infra.observability import SUBSCRIBERS
 from projections.access import AccessProjection, parties_of
@@ -30,6 +30,8 @@ from projections.queries.ledger import Access, LedgerFilter
 from projections.queries.organisations import organisations_of_user
 
 log = logging.getLogger("passerelle.live")
+__all__ = ["LISTENER_NAME", "CatchUpPage", "FellBehindError", "LiveBroker", "LiveEntry",
+           "LiveFeed", "LiveLimits", "StreamParties", "_env_name"]
 LISTENER_NAME = "passerelle-live"  # pg_stat_activity.application_name of each instance's listener
 
 _COLUMNS = ", ".join(f"e.{c.strip()}" for c in ENTRY_COLUMNS.split(","))
@@ -41,102 +43,6 @@ _FIRST_EVENTS = (f"SELECT {_COLUMNS}, array(SELECT p.organisation_id FROM stream
                  " WHERE p.stream_id = e.originator_id) AS stored_parties"
                  " FROM ledger_events e WHERE e.originator_id = ANY($1::uuid[])"
                  " AND e.originator_version = 1")
-
-
-@dataclass(frozen=True)
-class LiveLimits:
-    """Tunables, from PASSERELLE_* variables (or Settings fields of the same name)."""
-
-    max_subscriptions_per_connection: int = 20
-    buffer_entries: int = 10_000  # unsent entries a subscriber may hold before it is cut off
-    batch_size: int = 500  # rows per read, live and catch-up
-    poll_seconds: float = 2.0  # re-read even without NOTIFY (belt and braces)
-    gc_freeze: int = 1  # freeze the heap on new subscriber highs (infra/live_gc.py); 0: off
-
-    @classmethod
-    def from_env(cls, settings: Any = None) -> LiveLimits:
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            env = _env_name(f.name)
-            raw = getattr(settings, env.removeprefix("PASSERELLE_").lower(), None)
-            raw = raw if raw is not None else os.environ.get(env)
-            if raw is not None:
-                values[f.name] = type(getattr(cls, f.name))(raw)
-        return cls(**values)
-
-
-def _env_name(name: str) -> str:
-    """PASSERELLE_MAX_SUBSCRIPTIONS_PER_CONNECTION, PASSERELLE_LIVE_BUFFER_ENTRIES..."""
-    prefix = "" if name.startswith("max_") else "LIVE_"  # PASSERELLE_LIVE_GC_FREEZE too
-    return f"PASSERELLE_{prefix}{name.upper()}"
-
-
-@dataclass(frozen=True, slots=True)
-class LiveEntry:
-    """An entry with the organisations party to its stream. One object per
-    entry is handed to every subscriber of the instance; `memo` lets them share
-    the work of presenting it (built once, sent many times)."""
-
-    entry: Entry
-    parties: frozenset[UUID]
-    memo: dict[str, Any] = field(default_factory=dict, compare=False)
-
-
-class FellBehindError(Exception):
-    """A subscriber's buffer overflowed: it must resume from its last position."""
-
-
-class LiveFeed:
-    """One subscriber's bounded buffer. The broker only ever `offer`s (never
-    waits), so a slow subscriber slows no one; past `limit` unsent entries the
-    buffer is dropped and the feed marked overflowed: the subscriber learns it
-    when it next asks for a batch."""
-
-    # Slots and a list (not a deque: ~600 bytes empty) because an idle
-    # subscriber's memory is mostly objects like this one, times 1,000.
-    __slots__ = ("_batches", "_pending", "_waiter", "limit", "overflowed")
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.overflowed = False
-        self._batches: list[Sequence[LiveEntry]] = []  # a few at most, while the task runs
-        self._pending = 0
-        # A bare future rather than an asyncio.Event: with 1,000 feeds woken per
-        # commit, Event.set/wait's bookkeeping was 10 % of the fan-out.
-        self._waiter: asyncio.Future[None] | None = None
-
-    def offer(self, batch: Sequence[LiveEntry]) -> bool:
-        """Queues a batch; False (and overflowed) when that would pass the limit."""
-        if self.overflowed:
-            return False
-        if self._pending + len(batch) > self.limit:
-            self.overflowed = True
-            self._batches.clear()
-            self._pending = 0
-            self._wake()
-            return False
-        self._batches.append(batch)
-        self._pending += len(batch)
-        self._wake()
-        return True
-
-    def _wake(self) -> None:
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    async def next_batch(self) -> Sequence[LiveEntry]:
-        while not self._batches:
-            if self.overflowed:
-                raise FellBehindError(f"more than {self.limit} entries unsent")
-            self._waiter = asyncio.get_running_loop().create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
-        batch = self._batches.pop(0)
-        self._pending -= len(batch)
-        return batch
 
 
 class StreamParties:
