@@ -317,30 +317,44 @@ def projections_status() -> None:
 
 
 @projections_cli.command("rebuild")
-@click.argument("name")
-def projections_rebuild(name: str) -> None:
-    """Blue/green rebuild of one projection from position 0, then an atomic switch."""
+@click.argument("names", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Rebuild every projection.")
+def projections_rebuild(names: tuple[str, ...], every: bool) -> None:
+    """Blue/green rebuild of projections from position 0 (the ledger is read once for
+    all of them), then an atomic switch of each."""
     import uvloop
     from tqdm import tqdm
 
-    from projections.rebuild import RebuildBusyError, rebuild
+    from projections.rebuild import RebuildBusyError, rebuild_many
 
-    chosen = [p for p in projections(all_slices()) if p.name == name]
-    if not chosen:
-        names = ", ".join(p.name for p in projections(all_slices()))
-        raise click.BadParameter(f"no projection {name!r}; known: {names}")
+    chosen = _chosen_projections(names, every)
     settings = load_settings()
     database_url, keeper = resolve_database_url(settings)
-    with keeper, tqdm(unit=" entries", desc=name) as bar:
+    desc = ", ".join(p.name for p in chosen) if len(chosen) < 4 else f"{len(chosen)} projections"
+    with keeper, tqdm(unit=" entries", desc=desc) as bar:
         def progress(position: int, head: int) -> None:
             bar.total = head
             bar.update(position - bar.n)
 
         try:
-            position = uvloop.run(rebuild(database_url, chosen[0], progress))
+            positions = uvloop.run(rebuild_many(database_url, chosen, progress))
         except RebuildBusyError as exc:
             raise click.ClickException(str(exc)) from None
-    click.echo(f"{name} rebuilt and switched at position {position}")
+    for name, position in positions.items():
+        click.echo(f"{name} rebuilt and switched at position {position}")
+
+
+def _chosen_projections(names: tuple[str, ...], every: bool) -> list[Any]:
+    known = projections(all_slices())
+    if every == bool(names):
+        raise click.UsageError("name one or more projections, or pass --all")
+    if every:
+        return list(known)
+    by_name = {p.name: p for p in known}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise click.BadParameter(f"no projection {unknown[0]!r}; known: {', '.join(by_name)}")
+    return [by_name[n] for n in dict.fromkeys(names)]
 
 
 @cli.group("persisted")

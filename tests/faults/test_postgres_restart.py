@@ -51,24 +51,33 @@ def postgres() -> Iterator[EmbeddedPostgres]:
 
 @dataclass
 class Load:
-    """Queries and registrations sent in a loop, each outcome kept with its time."""
+    """Queries and registrations sent by a few concurrent loops, each outcome kept
+    with its time. Several loops, because one request in flight when the database
+    stops may legitimately take seconds (a mutation waiting for its projection): a
+    single loop could then send nothing during the outage; queries get loops of
+    their own."""
 
     url: str
+    loops: int = 3
     outcomes: list[tuple[float, str, Outcome]] = field(default_factory=list)
     next_n: int = 0
 
     async def run(self, stop: asyncio.Event) -> None:
+        await asyncio.gather(self._loop(stop, "mutation", 0.0),
+                             *(self._loop(stop, "query", 0.05 * k) for k in range(1, self.loops)))
+
+    async def _loop(self, stop: asyncio.Event, kind: str, delay: float) -> None:
+        await asyncio.sleep(delay)  # staggered, so the loops' requests interleave
         async with httpx.AsyncClient(timeout=60) as http:
             while not stop.is_set():
-                n, self.next_n = self.next_n, self.next_n + 1
                 sent = time.monotonic()
-                if n % 2:
+                if kind == "query":
                     outcome = await post(http, self.url, STARTUPS)
-                    self.outcomes.append((sent, "query", outcome))
-                else:
+                else:  # registrations use even numbers: the retry pass walks them
+                    n, self.next_n = self.next_n, self.next_n + 2
                     outcome = await post(http, self.url, REGISTER,
                                          *registration(n, siren_for(700_000 + n)))
-                    self.outcomes.append((sent, "mutation", outcome))
+                self.outcomes.append((sent, kind, outcome))
                 await asyncio.sleep(0.02)
 
     def between(self, start: float, end: float) -> list[tuple[str, Outcome]]:

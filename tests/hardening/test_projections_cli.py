@@ -167,6 +167,36 @@ async def test_rebuilding_an_unknown_projection_names_the_known_ones(settings: S
     assert "organisations" in result.output
 
 
+async def test_a_rebuild_needs_names_or_all_but_not_both(settings: Settings) -> None:
+    assert settings.database_url
+    for args in ((), ("--all", "organisations")):
+        result = await asyncio.to_thread(run_cli, settings.database_url,
+                                         "projections", "rebuild", *args)
+        assert result.exit_code == 2
+        assert "name one or more projections, or pass --all" in result.output
+
+
+async def test_rebuild_all_rebuilds_every_projection_to_equal_rows(
+    settings: Settings, history: list[str],
+) -> None:
+    assert settings.database_url
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        before = {t: await rows(conn, t) for t in ORGANISATION_TABLES}
+        result = await asyncio.to_thread(run_cli, settings.database_url,
+                                         "projections", "rebuild", "--all")
+        after = {t: await rows(conn, t) for t in ORGANISATION_TABLES}
+        positions = dict(await conn.fetch("SELECT name, position FROM projection_tracking"))
+    finally:
+        await conn.close()
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in projections(all_slices())}
+    for name in names:
+        assert f"{name} rebuilt and switched at position {2 * STARTUPS}" in result.output
+        assert positions[name] == 2 * STARTUPS
+    assert after == before
+
+
 async def test_a_rebuild_swaps_in_equal_tables_and_readers_never_see_a_half_built_one(
     settings: Settings, history: list[str],
 ) -> None:
