@@ -24,6 +24,7 @@ from infra.live_feed import FellBehindError, LiveEntry, LiveFeed, LiveLimits, _e
 from infra.live_gc import HeapFreezer
 from infra.observability import SUBSCRIBERS
 from projections.access import AccessProjection, parties_of
+from projections.base import Conn
 from projections.engine import LEDGER_CHANNEL
 from projections.entries import ENTRY_COLUMNS, Entry, entry_from_row
 from projections.queries.ledger import Access, LedgerFilter
@@ -52,7 +53,7 @@ class StreamParties:
         self.capacity = capacity
         self._known: OrderedDict[UUID, frozenset[UUID]] = OrderedDict()
 
-    async def attach(self, conn: asyncpg.Connection, entries: Sequence[Entry]) -> list[LiveEntry]:
+    async def attach(self, conn: Conn, entries: Sequence[Entry]) -> list[LiveEntry]:
         missing = {e.stream_id for e in entries if e.stream_id not in self._known}
         if missing:
             for row in await conn.fetch(_FIRST_EVENTS, list(missing)):

@@ -9,6 +9,7 @@ from uuid import UUID
 
 import asyncpg
 
+from projections.base import Conn
 from projections.pagination import Page
 from projections.queries.listing import Key, Listing
 
@@ -81,7 +82,7 @@ async def members_by_organisation(
     return grouped
 
 
-async def organisations_of_user(conn: asyncpg.Connection, user_id: str) -> list[UUID]:
+async def organisations_of_user(conn: Conn, user_id: str) -> list[UUID]:
     rows = await conn.fetch(
         "SELECT organisation_id FROM organisation_members WHERE user_id = $1", user_id
     )
