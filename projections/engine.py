@@ -15,6 +15,7 @@ import asyncpg
 
 from projections.base import Conn, Projection
 from projections.entries import ENTRY_COLUMNS, Entry, entry_from_row
+from projections.waiters import PositionWaiters
 
 log = logging.getLogger("passerelle.projector")
 
@@ -224,7 +225,7 @@ class ProjectionWatch:
         self.pool = pool
         self.poll_seconds = poll_seconds
         self.position = 0
-        self._changed = asyncio.Event()  # replaced on every advance
+        self._waiters = PositionWaiters()
         self._refreshing: asyncio.Future[int] | None = None
         for key in [k for k, refs in _LOCAL_WATCHES.items() if all(r() is None for r in refs)]:
             del _LOCAL_WATCHES[key]  # watches of closed pools
@@ -234,11 +235,10 @@ class ProjectionWatch:
         self.advance_to(int(payload))
 
     def advance_to(self, position: int) -> None:
-        """Wakes every waiter when the position moves (synchronous, on the loop)."""
+        """Wakes the waiters the new position satisfies (synchronous, on the loop)."""
         if position > self.position:
             self.position = position
-            changed, self._changed = self._changed, asyncio.Event()
-            changed.set()
+            self._waiters.release(position)
 
     async def advance(self, position: int) -> None:
         self.advance_to(position)
@@ -263,9 +263,12 @@ class ProjectionWatch:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return False
+            woken, timer = self._waiters.add(position, min(self.poll_seconds, remaining))
             try:
-                await asyncio.wait_for(self._changed.wait(), min(self.poll_seconds, remaining))
-            except TimeoutError:  # a lost or late NOTIFY: ask the database
+                await woken
+            finally:
+                timer.cancel()
+            if self.position < position:  # the poll timer fired: a lost or late NOTIFY
                 await self.refresh()
         return True
 
