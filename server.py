@@ -344,7 +344,7 @@ def projections_rebuild(names: tuple[str, ...], every: bool) -> None:
         click.echo(f"{name} rebuilt and switched at position {position}")
 
 
-def _chosen_projections(names: tuple[str, ...], every: bool) -> list[Any]:
+def _chosen_projections(names: tuple[str, ...], every: bool) -> list[Projection]:
     known = projections(all_slices())
     if every == bool(names):
         raise click.UsageError("name one or more projections, or pass --all")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeAlias
 
 import asyncpg
@@ -31,6 +31,16 @@ class Projection(Protocol):
     async def apply(self, conn: asyncpg.Connection, entries: Sequence[Entry]) -> None:
         """Applies entries (in position order) to this projection's rows."""
         ...
+
+
+def stream_types_of(projections: Iterable[Projection]) -> frozenset[str] | None:
+    """The stream types a reader for these projections must read: the union of
+    what each declares (`stream_types`), or None (every entry) as soon as one
+    does not say."""
+    declared = [getattr(p, "stream_types", None) for p in projections]
+    if not declared or not all(declared):
+        return None
+    return frozenset(t for types in declared if types for t in types)
 
 
 class RowStore:

@@ -13,7 +13,7 @@ from typing import cast
 
 import asyncpg
 
-from projections.base import Conn, Projection
+from projections.base import Conn, Projection, stream_types_of
 from projections.entries import ENTRY_COLUMNS, Entry, entry_from_row
 from projections.waiters import PositionWaiters
 
@@ -67,11 +67,7 @@ class Projector:
         # When every projection says which stream types it folds (`stream_types`),
         # only those entries are read and decoded: a rebuild of one projection
         # skips the rest of the ledger in SQL.
-        declared: list[frozenset[str] | None] = [
-            getattr(p, "stream_types", None) for p in self.projections]
-        self.stream_types: frozenset[str] | None = None
-        if declared and all(declared):
-            self.stream_types = frozenset(t for types in declared if types for t in types)
+        self.stream_types = stream_types_of(self.projections)
 
     async def ensure_tracking(self) -> None:
         await self.pool.executemany(

@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 
 import asyncpg
 
-from projections.base import Projection
+from projections.base import Projection, stream_types_of
 from projections.entries import ENTRY_COLUMNS, Entry, entry_from_row
 
 ProgressFn = Callable[[int, int], None]
@@ -166,10 +166,8 @@ async def _position(conn: asyncpg.Connection, name: str) -> int:
 
 def _types(lanes: Sequence[Lane]) -> list[str] | None:
     """The stream types to read: all of them unless every projection declares its own."""
-    members = [m for lane in lanes for m in lane.members]
-    if any(m.types is None for m in members):
-        return None
-    return sorted({t for m in members for t in m.types or ()})
+    types = stream_types_of(m.projection for lane in lanes for m in lane.members)
+    return sorted(types) if types is not None else None
 
 
 async def _read(reader: asyncpg.Connection, lanes: Sequence[Lane], head: int,

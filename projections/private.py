@@ -16,10 +16,8 @@ import asyncpg
 
 # Generated columns of a table, in column order, with their expressions and types.
 _GENERATED = """
-SELECT a.attname AS name, a.attnum AS num, format_type(a.atttypid, a.atttypmod) AS type,
-       pg_get_expr(d.adbin, d.adrelid) AS expr, a.attgenerated = 's' AS generated,
-       (SELECT max(attnum) FROM pg_attribute WHERE attrelid = a.attrelid AND attnum > 0
-        AND NOT attisdropped) AS last
+SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
+       pg_get_expr(d.adbin, d.adrelid) AS expr, a.attgenerated = 's' AS generated
 FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"""
 # Indexes that back no constraint (the primary key and unique constraints stay:
@@ -47,14 +45,13 @@ class Deferred:
         return 10 * len(self.columns) + sum(3 if " gin " in i else 1 for i in self.indexes)
 
 
-async def create(conn: asyncpg.Connection, schema: str, table: str,
-                 defer_columns: bool = True) -> Deferred:
+async def create(conn: asyncpg.Connection, schema: str, table: str) -> Deferred:
     """`schema.table` like `public.table`, minus what is deferred; returns it."""
     # Unlogged while it fills: no WAL for rows rewritten batch after batch (a
     # crash of the server empties it, and the rebuild starts over).
     await conn.execute(
         f"CREATE UNLOGGED TABLE {schema}.{table} (LIKE public.{table} INCLUDING ALL)")
-    columns = await _trailing_generated(conn, f"public.{table}") if defer_columns else []
+    columns = await _trailing_generated(conn, f"public.{table}")
     indexes = []
     for index in await conn.fetch(_SECONDARY, f"{schema}.{table}"):
         await conn.execute(f'DROP INDEX {schema}."{index["name"]}"')
