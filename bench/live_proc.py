@@ -1,6 +1,6 @@
 """What the live bench reads about processes: the server's pid (given by the
-runner, else found among this process's children by its port), its resident
-memory and CPU time from /proc, and the client processes it drives."""
+runner), its resident memory and CPU time from /proc, and the client processes
+it drives."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import orjson
 
@@ -19,24 +18,9 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def server_pid(ctx: Any) -> int | None:
-    """`ctx.server_pid` when the runner gives it; otherwise the child process of
-    this one serving `ctx.url`'s port (how bench/system.py starts servers)."""
+    """The HTTP process of the server under test (both runners pass it)."""
     pid = getattr(ctx, "server_pid", None)
-    if pid:
-        return int(pid)
-    port = str(urlsplit(ctx.url).port)
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            if int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1]) != os.getpid():
-                continue
-            env = (proc / "environ").read_bytes().split(b"\0")
-        except (OSError, ValueError, IndexError):
-            continue
-        if f"PASSERELLE_PORT={port}".encode() in env:
-            return int(proc.name)
-    return None
+    return int(pid) if pid else None
 
 
 def rss_kb(pid: int) -> int:
