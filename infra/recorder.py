@@ -1,16 +1,18 @@
-"""eventsourcing's PostgreSQL recorder, writing through `ledger_append` (gapless
-positions, hash chains, NOTIFY) with unique claims and idempotency keys in the
-same transaction.
+"""eventsourcing's PostgreSQL recorder, writing through `ledger_command` (the
+idempotency key, the unique claims, then `ledger_append`: gapless positions,
+hash chains, NOTIFY) in one transaction.
 
-One command is ONE round trip: the idempotency key, the claims, the append and
-the key's position travel as one multi-statement query (client-side binding,
-simple protocol), which PostgreSQL runs as one implicit transaction and commits
-before answering. `ledger_append` holds the ledger's EXCLUSIVE lock from its
-first line to that commit, so the lock is never held across a round trip to
-this process (nor across a wait for its GIL): it serialises appends for the
-time of the SQL and the commit's WAL flush only, as eventsourcing's own
-database functions do. Any failure rolls the whole transaction back, so a
-refused command takes no position."""
+One command is ONE round trip and ONE prepared statement: the function runs
+the key, the claims, the append and the key's position in one call, which
+PostgreSQL runs as one implicit transaction and commits before answering.
+`ledger_append` holds the ledger's EXCLUSIVE lock from its first line to that
+commit, so the lock is never held across a round trip to this process (nor
+across a wait for its GIL): it serialises appends for the time of the SQL and
+the commit's WAL flush only, as eventsourcing's own database functions do.
+Any failure rolls the whole transaction back, so a refused command takes no
+position. The values are bound parameters (binary for the events' states), so
+nothing is quoted into the query's text and the server plans it once per
+connection."""
 
 from __future__ import annotations
 
@@ -21,16 +23,12 @@ from uuid import UUID
 import psycopg
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
-from psycopg import ClientCursor
 
 from domain.errors import ConflictError, DuplicateClaimError, DuplicateIdempotencyKeyError
+from infra.pg_arrays import ByteaArray, Int8Array, TextArray, UuidArray
 
-APPEND = "SELECT p FROM ledger_append(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[]) AS p"
-CLAIM = "INSERT INTO unique_claims (kind, value, stream_id) VALUES (%s, %s, %s)"
-REMEMBER = "INSERT INTO idempotency_keys (scope, key, stream_id, position) VALUES (%s, %s, %s, 0)"
-# Under the ledger lock ledger_append took, the head is this command's last position.
-SET_POSITION = ("UPDATE idempotency_keys SET position = (SELECT max(notification_id)"
-                " FROM ledger_events) WHERE scope = %s AND key = %s")
+COMMAND = ("SELECT p FROM ledger_command(%s::text, %s::text, %s::uuid, %b::text[], %b::text[],"
+           " %b::uuid[], %b::uuid[], %b::bigint[], %b::text[], %b::bytea[]) AS p")
 CLAIMED = "SELECT 1 FROM unique_claims WHERE kind = %s AND value = %s"
 
 
@@ -47,52 +45,33 @@ class LedgerRecorder(PostgresApplicationRecorder):
     ) -> Sequence[int] | None:
         if not stored_events:
             return []
-        columns = (
-            [e.originator_id for e in stored_events],
-            [e.originator_version for e in stored_events],
-            [e.topic for e in stored_events],
-            [e.state for e in stored_events],
-        )
-        statements, params = command_sql(columns, claims, idempotency)
-        with self.datastore.get_connection() as conn, ClientCursor(conn) as curs:
-            assert conn.autocommit  # one implicit transaction per multi-statement query
+        params = command_params(stored_events, claims, idempotency)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            assert conn.autocommit  # the call is one implicit transaction
             try:
-                curs.execute(statements, params)
+                curs.execute(COMMAND, params, prepare=True)
             except psycopg.errors.UniqueViolation as exc:
                 raise _refusal(curs, exc, claims, idempotency) from None
-            return _positions(curs)
-
-
-def command_sql(
-    columns: tuple[list[Any], ...], claims: Sequence[tuple[str, str, UUID]],
-    idempotency: tuple[str, str, UUID] | None,
-) -> tuple[str, list[Any]]:
-    """The statements of one command, in the order that makes a concurrent retry
-    wait on the key first (then replay our result) instead of tripping over the
-    claims we are about to make."""
-    statements: list[str] = []
-    params: list[Any] = []
-    if idempotency is not None:
-        statements.append(REMEMBER)
-        params.extend(idempotency)
-    for claim in claims:
-        statements.append(CLAIM)
-        params.extend(claim)
-    statements.append(APPEND)
-    params.extend(columns)
-    if idempotency is not None:
-        statements.append(SET_POSITION)
-        params.extend(idempotency[:2])
-    return "; ".join(statements), params
-
-
-def _positions(curs: psycopg.Cursor[Any]) -> list[int]:
-    """The append's result set, among the statements' results."""
-    while True:
-        if curs.description is not None and curs.description[0].name == "p":
             return [row["p"] if isinstance(row, dict) else row[0] for row in curs.fetchall()]
-        if not curs.nextset():  # pragma: no cover - the append always answers
-            raise RuntimeError("ledger_append returned no positions")
+
+
+def command_params(
+    stored_events: Sequence[StoredEvent], claims: Sequence[tuple[str, str, UUID]],
+    idempotency: tuple[str, str, UUID] | None,
+) -> tuple[Any, ...]:
+    """`ledger_command`'s arguments: the key (or NULLs), the claims as three
+    parallel arrays, the events as four."""
+    scope, key, stream = idempotency if idempotency is not None else (None, None, None)
+    return (
+        scope, key, stream,
+        TextArray(kind for kind, _value, _stream in claims),
+        TextArray(value for _kind, value, _stream in claims),
+        UuidArray(claim_stream for _kind, _value, claim_stream in claims),
+        UuidArray(e.originator_id for e in stored_events),
+        Int8Array(e.originator_version for e in stored_events),
+        TextArray(e.topic for e in stored_events),
+        ByteaArray(e.state for e in stored_events),
+    )
 
 
 def _refusal(
