@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
 import strawberry
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,7 +24,8 @@ from strawberry.extensions import (
 )
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.utils.logging import StrawberryLogger
 
 from infra.live import LiveLimits
@@ -31,6 +33,7 @@ from schema.context import Context, Services, context_for
 from schema.errors import PublicError
 from schema.live.handler import LiveHandler
 from schema.live.shared import SharedEventExecution
+from schema.pipeline import Pipeline
 
 
 def _is_internal(error: Any) -> bool:
@@ -59,11 +62,13 @@ def build_schema(
     rules = [*QueryDepthLimiter(max_depth=limits["depth"]).validation_rules,
              *MaxAliasesLimiter(max_alias_count=limits["aliases"]).validation_rules,
              *([] if introspection else [NoSchemaIntrospectionCustomRule])]
-    return _Schema(
+    schema = _Schema(
         query=merge_types("Query", query_roots),
         mutation=merge_types("Mutation", mutation_roots),
         subscription=merge_types("Subscription", subscription_roots) if subscription_roots else None,
         execution_context_class=SharedEventExecution,
+        # What operations over WebSocket go through (strawberry's `stream`);
+        # `execute` does the same without them (schema/pipeline.py).
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=limits["tokens"]),
             # Limiter rules built once: fresh rule classes per request would make
@@ -74,10 +79,32 @@ def build_schema(
             lambda: _MaskErrors(should_mask_error=_is_internal),
         ],
     )
+    schema.pipeline = Pipeline(limits["tokens"], rules, _MaskErrors(should_mask_error=_is_internal))
+    return schema
 
 
 class _Schema(strawberry.Schema):
-    """Logs only masked (internal) errors: a client's bad query is not our error."""
+    """Logs only masked (internal) errors: a client's bad query is not our error.
+    `execute` runs the extensions' work without their machinery (`Pipeline`)."""
+
+    pipeline: Pipeline | None = None
+
+    async def execute(
+        self, query: str | None, variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None, root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+        *, document: DocumentNode | None = None,
+    ) -> ExecutionResult:
+        """`document`: `query` already parsed with the schema's token limit."""
+        if self.pipeline is None:
+            return await super().execute(
+                query, variable_values, context_value, root_value, operation_name,
+                allowed_operation_types, operation_extensions)
+        return await self.pipeline.execute(
+            self, query, variable_values, context_value, root_value, operation_name,
+            allowed_operation_types, operation_extensions, document)
 
     def process_errors(self, errors: list[GraphQLError],
                        execution_context: ExecutionContext | None = None) -> None:

@@ -54,9 +54,18 @@ def operation_type(document: str, name: str | None, max_tokens: int = 5000) -> O
 def operation_of(document: str, name: str | None,
                  max_tokens: int = 5000) -> tuple[OperationType, str | None]:
     """The type and the name (None when anonymous) of the operation to run."""
-    parse_once = _cached_parse if len(document) <= CACHED_DOCUMENT_CHARS else _parsed
+    kind, label, _ = parsed_operation(document, name, max_tokens)
+    return kind, label
+
+
+def parsed_operation(document: str, name: str | None, max_tokens: int = 5000,
+                     ) -> tuple[OperationType, str | None, DocumentNode | None]:
+    """`operation_of`, and the parsed document when it is the cached one: the
+    same node for the same text, so execution need not parse it again and its
+    validation cache (keyed by the node) hits. None for a larger document."""
+    cached = len(document) <= CACHED_DOCUMENT_CHARS
     try:
-        node, has_nul = parse_once(document, max_tokens)
+        node, has_nul = (_cached_parse if cached else _parsed)(document, max_tokens)
     except GraphQLSyntaxError as exc:
         raise DocumentError(exc.message) from None
     if has_nul:
@@ -69,7 +78,8 @@ def operation_of(document: str, name: str | None,
         raise DocumentError("Name one operation of the document with `operationName`"
                             if name is None else f"No operation named {name}")
     operation = operations[0]
-    return operation.operation, operation.name.value if operation.name else None
+    return (operation.operation, operation.name.value if operation.name else None,
+            node if cached else None)
 
 
 def contains_nul(value: object) -> bool:

@@ -15,14 +15,14 @@ from typing import Any
 import asyncpg
 import orjson
 import strawberry
-from graphql import GraphQLError, OperationType
+from graphql import DocumentNode, GraphQLError, OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
 
 from infra.observability import CORRELATION_ID, OPERATION_NAMES, OPERATIONS
 from schema.cache import ResponseCache
-from schema.documents import DocumentError, contains_nul, operation_of
+from schema.documents import DocumentError, contains_nul, parsed_operation
 from schema.persisted import PersistedQueries, PersistedQueryError
 
 NEW_TYPE = "application/graphql-response+json"
@@ -144,6 +144,10 @@ class GraphQLHttp:
         self.pool: Any = None  # the read pool, set when the runtime starts
         self.cache: ResponseCache | None = ResponseCache() if limits.response_cache else None
         self.make_context: Any = None  # (request) -> Context, set with the runtime
+        # The document parsed here is handed to execution when the schema would
+        # have parsed it with the same token limit (the same node, then).
+        pipeline = getattr(schema, "pipeline", None)
+        self.reuse_documents = pipeline is not None and pipeline.max_tokens == limits.max_tokens
 
     async def handle(self, request: Request) -> Response:
         if request.method == "GET" and self._wants_ide(request):
@@ -194,7 +198,7 @@ class GraphQLHttp:
         if not document:
             raise HttpError(400, "No `query` in the request")
         try:
-            kind, label = operation_of(document, name, self.limits.max_tokens)
+            kind, label, node = parsed_operation(document, name, self.limits.max_tokens)
         except DocumentError as exc:
             return 400, {"errors": [{"message": str(exc), "extensions": {"code": "GRAPHQL_PARSE_FAILED"}}]}
         if request.method == "GET" and kind is not OperationType.QUERY:
@@ -206,9 +210,9 @@ class GraphQLHttp:
         try:
             if kind is OperationType.QUERY and self.cache is not None \
                     and not NEVER_CACHED.search(document):
-                status, body = await self._cached(request, document, variables, name, media)
+                status, body = await self._cached(request, document, variables, name, media, node)
             else:
-                status, body = await self._execute(request, document, variables, name, media)
+                status, body = await self._execute(request, document, variables, name, media, node)
         finally:
             OPERATIONS.labels(OPERATION_NAMES(label), kind.value).observe(
                 time.perf_counter() - started)
@@ -217,7 +221,8 @@ class GraphQLHttp:
         return status, body
 
     async def _cached(self, request: Request, document: str, variables: dict[str, Any] | None,
-                      name: str | None, media: str) -> tuple[int, dict[str, Any]]:
+                      name: str | None, media: str,
+                      node: DocumentNode | None = None) -> tuple[int, dict[str, Any]]:
         """Queries answer from the cache while the projected position is unchanged."""
         assert self.cache is not None and self.pool is not None
         key = self.cache.key(document, variables, name, request.scope.get("passerelle.actor"))
@@ -225,17 +230,22 @@ class GraphQLHttp:
         body = self.cache.get(key, position)
         if body is not None:
             return 200, body
-        status, body = await self._execute(request, document, variables, name, media)
+        status, body = await self._execute(request, document, variables, name, media, node)
         if status == 200 and "errors" not in body:
             self.cache.put(key, position, body)
         return status, body
 
     async def _execute(self, request: Request, document: str, variables: dict[str, Any] | None,
-                       name: str | None, media: str) -> tuple[int, dict[str, Any]]:
-        result = await self.schema.execute(
-            document, variable_values=variables, context_value=self.make_context(request),
-            operation_name=name,
-        )
+                       name: str | None, media: str,
+                       node: DocumentNode | None = None) -> tuple[int, dict[str, Any]]:
+        context = self.make_context(request)
+        if node is not None and self.reuse_documents:
+            result = await self.schema.execute(  # type: ignore[call-arg]
+                document, variable_values=variables, context_value=context,
+                operation_name=name, document=node)
+        else:
+            result = await self.schema.execute(
+                document, variable_values=variables, context_value=context, operation_name=name)
         body: dict[str, Any] = {}
         if result.errors:
             correlation = request.scope.get("passerelle.correlation_id")

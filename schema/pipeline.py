@@ -1,0 +1,135 @@
+"""Strawberry's `Schema.execute`, for the one set of extensions `build_schema`
+installs, without its per-operation extension machinery.
+
+Per operation, strawberry builds five extension objects, an extensions runner,
+a middleware manager and, for each of four phases, a context manager with an
+exit stack around the extensions' generator hooks: 50-60 µs of Python before
+and after graphql-core's own work, which on a mutation is more than parsing
+and validating (both cached). The extensions are fixed at build time, so what
+they do is done here directly, in the same order and with the same outcome:
+
+* MaxTokensLimiter + ParserCache: the document parsed once (LRU), with the
+  token limit; or the node the HTTP handler already parsed with that limit;
+* AddValidationRules + ValidationCache: graphql-core's rules, then ours,
+  validated once per document (LRU, same rule tuple every time);
+* MaskErrors: internal errors masked in results, not in a failure of the
+  whole pipeline (strawberry's hook does not run when an exception unwinds it);
+* `process_errors` (logging) on the same errors at the same moments.
+
+Subscriptions and `stream` (WebSocket) keep strawberry's path and extensions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from inspect import isawaitable
+from typing import TYPE_CHECKING, Any
+
+from graphql import DocumentNode, GraphQLError, parse, specified_rules
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import execute as graphql_execute
+from graphql.validation import ASTValidationRule
+from strawberry.exceptions import MissingQueryError
+from strawberry.execution import optimized_is_awaitable
+from strawberry.extensions import MaskErrors
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES, validate_document
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
+
+if TYPE_CHECKING:
+    import strawberry
+
+CACHE_SIZE = 1024  # documents, as ParserCache(maxsize=1024) and ValidationCache had
+# Raised to the caller, as strawberry's execute does (not turned into errors).
+_RAISED = (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
+
+
+class Pipeline:
+    """What the schema's extensions did to every operation, fixed once."""
+
+    def __init__(self, max_tokens: int, rules: Iterable[type[ASTValidationRule]],
+                 mask: MaskErrors) -> None:
+        self.max_tokens = max_tokens
+        # ExecutionContext's default rules, then AddValidationRules': one tuple,
+        # so every operation hits the same validation cache entry.
+        self.rules: tuple[type[ASTValidationRule], ...] = (*specified_rules, *rules)
+        self.mask = mask
+        self.parse: Callable[..., DocumentNode] = lru_cache(maxsize=CACHE_SIZE)(parse)
+        self.validate: Callable[..., list[GraphQLError]] = (
+            lru_cache(maxsize=CACHE_SIZE)(validate_document))
+
+    async def execute(
+        self, schema: strawberry.Schema, query: str | None, variables: dict[str, Any] | None,
+        context: Any, root_value: Any, operation_name: str | None,
+        allowed: Iterable[OperationType] | None, operation_extensions: dict[str, Any] | None,
+        document: DocumentNode | None,
+    ) -> ExecutionResult:
+        ctx = ExecutionContext(
+            query=query, schema=schema,
+            allowed_operations=allowed if allowed is not None else DEFAULT_ALLOWED_OPERATION_TYPES,
+            context=context, root_value=root_value, variables=variables,
+            provided_operation_name=operation_name, operation_extensions=operation_extensions)
+        ctx.parse_options["max_tokens"] = self.max_tokens
+        ctx.validation_rules = self.rules
+        try:
+            result = await self._run(schema, ctx, document)
+        except _RAISED:
+            raise
+        except Exception as exc:  # as strawberry: the error as it is, not masked
+            error = exc if isinstance(exc, GraphQLError) else GraphQLError(
+                str(exc), original_error=exc)
+            return self._finish(schema, ctx, PreExecutionError(data=None, errors=[error]))
+        if isinstance(result, PreExecutionError):
+            return result
+        ctx.result = result
+        self.mask._process_result(result)
+        if result.errors:
+            ctx.pre_execution_errors = result.errors
+        return ExecutionResult(data=result.data, errors=result.errors, extensions={})
+
+    async def _run(self, schema: strawberry.Schema, ctx: ExecutionContext,
+                   document: DocumentNode | None) -> GraphQLExecutionResult | PreExecutionError:
+        if not ctx.query and document is None:
+            raise MissingQueryError
+        ctx.graphql_document = document if document is not None else self.parse(
+            ctx.query, max_tokens=self.max_tokens)
+        try:
+            operation_type = ctx.operation_type
+        except RuntimeError as error:
+            raise CannotGetOperationTypeError(ctx.operation_name) from error
+        if operation_type not in ctx.allowed_operations:
+            raise InvalidOperationTypeError(operation_type)
+        ctx.pre_execution_errors = self.validate(
+            schema._schema, ctx.graphql_document, ctx.validation_rules)
+        if ctx.pre_execution_errors:
+            refused = self._finish(schema, ctx, PreExecutionError(
+                data=None, errors=ctx.pre_execution_errors))
+            self.mask._process_result(refused)
+            return refused
+        result = graphql_execute(
+            schema._schema, ctx.graphql_document, root_value=ctx.root_value,
+            variable_values=ctx.variables, operation_name=ctx.operation_name,
+            context_value=ctx.context,
+            is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+            # strawberry passed an empty MiddlewareManager: no extension has `resolve`.
+            executor_class=schema.execution_context_class,
+            operation_extensions=ctx.operation_extensions)
+        if isawaitable(result):
+            result = await result
+        if result.errors:
+            # Logged before they are masked, as strawberry does.
+            schema._process_errors(result.errors, ctx)
+        return result
+
+    @staticmethod
+    def _finish(schema: strawberry.Schema, ctx: ExecutionContext,
+                result: PreExecutionError) -> PreExecutionError:
+        """strawberry's `_handle_execution_result` for a result refused before execution."""
+        if result.errors:
+            ctx.pre_execution_errors = result.errors
+            schema._process_errors(result.errors, ctx)
+        result.extensions = {}
+        ctx.result = result
+        return result
