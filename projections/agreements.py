@@ -81,4 +81,5 @@ class AgreementsProjection:
 
     async def apply(self, conn: asyncpg.Connection, entries: Sequence[Entry]) -> None:
         mine = [e for e in entries if e.stream_type == "Agreement"]
-        await fold_into(conn, self.rows, mine, lambda e: (e.stream_id,), evolve_agreement)
+        await fold_into(conn, self.rows, mine, lambda e: (e.stream_id,), evolve_agreement,
+                        stream_rows=True)

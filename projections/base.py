@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
+from operator import itemgetter
 from typing import Any, Protocol, TypeAlias
 
 import asyncpg
@@ -11,6 +12,12 @@ import asyncpg.pool
 from projections.entries import Entry
 
 Row = dict[str, Any]
+Key = tuple[Any, ...]
+# New rows from which one COPY beats pipelined INSERTs: COPY waits for one more
+# round trip, but PostgreSQL then stores a row for a fifth of an upsert's CPU
+# (no executor per row). Rebuild batches pass this easily; live batches of a
+# few entries keep their single round trip.
+COPY_MIN = 32
 # A plain connection or one borrowed from a pool.
 Conn: TypeAlias = "asyncpg.Connection | asyncpg.pool.PoolConnectionProxy[Any]"
 
@@ -29,7 +36,8 @@ class Projection(Protocol):
         ...
 
     async def apply(self, conn: asyncpg.Connection, entries: Sequence[Entry]) -> None:
-        """Applies entries (in position order) to this projection's rows."""
+        """Applies entries (in position order) to this projection's rows. A
+        rebuild's entries carry no topic and no hashes (folds never read them)."""
         ...
 
 
@@ -50,6 +58,11 @@ class RowStore:
         self.table = table
         self.key = key
         self.columns = columns
+        # A row's values in column order, picked in C (itemgetter of one
+        # column gives the bare value, so it is wrapped).
+        pick = itemgetter(*columns)
+        self.values_of: Callable[[Row], tuple[Any, ...]] = (
+            pick if len(columns) > 1 else lambda row: (pick(row),))
         cols = ", ".join(columns)
         params = ", ".join(f"${i + 1}" for i in range(len(columns)))
         updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in key)
@@ -88,6 +101,8 @@ class RowStore:
         self, conn: asyncpg.Connection, keys: Sequence[tuple[Any, ...]]
     ) -> dict[tuple[Any, ...], Row | None]:
         """The stored rows of `keys` as they are, in one query."""
+        if not keys:
+            return {}
         columns = [list({k[i] for k in keys}) for i in range(len(self.key))]
         records = await conn.fetch(self.select_many_sql, *columns)
         stored = {tuple(r[k] for k in self.key): r for r in records}
@@ -105,14 +120,31 @@ class RowStore:
         return found
 
     async def save(
-        self, conn: asyncpg.Connection, changed: dict[tuple[Any, ...], Row | None]
+        self, conn: asyncpg.Connection, changed: dict[Key, Row | None],
+        new: Collection[Key] = (),
     ) -> None:
-        upserts = [tuple(r[c] for c in self.columns) for r in changed.values() if r is not None]
-        deletes = [k for k, r in changed.items() if r is None]
+        """Stores `changed` (None: delete). Keys in `new` had no row before this
+        transaction (their load found none): they need no delete, and many of
+        them go in by COPY instead of upserts."""
+        values_of = self.values_of
+        inserts = [values_of(r) for k, r in changed.items() if r is not None and k in new]
+        upserts = [values_of(r) for k, r in changed.items() if r is not None and k not in new]
+        deletes = [k for k, r in changed.items() if r is None and k not in new]
+        await insert_new(conn, self.table, self.columns, inserts, self.upsert_sql)
         if upserts:
             await conn.executemany(self.upsert_sql, upserts)
         if deletes:
             await conn.executemany(self.delete_sql, deletes)
+
+
+async def insert_new(conn: asyncpg.Connection, table: str, columns: Sequence[str],
+                     rows: list[tuple[Any, ...]], insert_sql: str) -> None:
+    """Stores rows that do not exist yet: by one COPY when there are at least
+    COPY_MIN of them, else through `insert_sql` (one row's INSERT) pipelined."""
+    if len(rows) >= COPY_MIN:
+        await conn.copy_records_to_table(table, records=rows, columns=columns)
+    elif rows:
+        await conn.executemany(insert_sql, rows)
 
 
 Evolve = Callable[[Row | None, Entry], Row | None]
@@ -121,17 +153,32 @@ KeyOf = Callable[[Entry], tuple[Any, ...] | None]
 
 async def fold_into(
     conn: asyncpg.Connection, store: RowStore, entries: Sequence[Entry], key_of: KeyOf,
-    evolve: Evolve,
+    evolve: Evolve, *, stream_rows: bool = False,
 ) -> None:
     """Folds a batch: the touched rows are loaded together (one query), each
-    evolved through its entries in order, and saved together."""
+    evolved through its entries in order, and saved together.
+
+    `stream_rows`: each row belongs to one stream, its key starting with the
+    stream's id, and only that stream's entries make or change it. Then the
+    rows of a stream that starts in this batch (its version 1 is here, and no
+    entry of a stream comes before its version 1) cannot exist yet: they are
+    not loaded. A rebuild meets most streams that way."""
     keyed = [(key, entry) for entry in entries if (key := key_of(entry)) is not None]
     if not keyed:
         return
-    rows = await store.load_many(conn, list(dict.fromkeys(key for key, _ in keyed)))
+    keys = list(dict.fromkeys(key for key, _ in keyed))
+    started = started_streams(entries) if stream_rows else frozenset()
+    rows = await store.load_many(conn, [k for k in keys if k[0] not in started])
+    rows.update((k, None) for k in keys if k[0] in started)
+    new = {k for k, row in rows.items() if row is None}
     for key, entry in keyed:
         rows[key] = evolve(rows[key], entry)
-    await store.save(conn, rows)
+    await store.save(conn, rows, new)
+
+
+def started_streams(entries: Iterable[Entry]) -> frozenset[Any]:
+    """The streams whose first entry (version 1) is among `entries`."""
+    return frozenset(e.stream_id for e in entries if e.version == 1)
 
 
 class PooledConnection(asyncpg.Connection):

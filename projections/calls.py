@@ -6,12 +6,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
 
 import asyncpg
 
 from projections.base import Row, RowStore, fold_into
-from projections.entries import Entry
+from projections.entries import Entry, uuid_of
 
 CALL_COLUMNS = (
     "id", "corporate_id", "title", "challenge", "sectors", "technologies", "criteria_names",
@@ -34,7 +33,7 @@ def _instant(iso: str) -> datetime:
 def drafted_row(entry: Entry) -> Row:
     d, budget = entry.data, entry.data.get("budget")
     return {
-        "id": entry.stream_id, "corporate_id": UUID(str(d["corporate_id"])),
+        "id": entry.stream_id, "corporate_id": uuid_of(d["corporate_id"]),
         "title": d["title"], "challenge": d["challenge"], "sectors": list(d["sectors"]),
         "technologies": list(d["technologies"]),
         "criteria_names": [c["name"] for c in d["criteria"]],
@@ -63,7 +62,7 @@ def call_changes(entry: Entry) -> dict[str, Any]:
             return {"status": "CANCELLED", "cancel_reason": d.get("reason")}
         case "CallAwarded":
             return {"status": "AWARDED",
-                    "awarded_application_ids": [UUID(str(i)) for i in d["application_ids"]]}
+                    "awarded_application_ids": [uuid_of(i) for i in d["application_ids"]]}
         case kind if kind in CALL_STATUS_AFTER:
             return {"status": CALL_STATUS_AFTER[kind]}
     return {}
@@ -82,9 +81,9 @@ def evolve_call(row: Row | None, entry: Entry) -> Row | None:
 def submitted_row(entry: Entry) -> Row:
     d = entry.data
     return {
-        "id": entry.stream_id, "call_id": UUID(str(d["call_id"])),
-        "startup_id": UUID(str(d["startup_id"])), "corporate_id": UUID(str(d["corporate_id"])),
-        "solution_id": UUID(str(d["solution_id"])) if d.get("solution_id") else None,
+        "id": entry.stream_id, "call_id": uuid_of(d["call_id"]),
+        "startup_id": uuid_of(d["startup_id"]), "corporate_id": uuid_of(d["corporate_id"]),
+        "solution_id": uuid_of(d["solution_id"]) if d.get("solution_id") else None,
         "pitch": d["pitch"], "status": "SUBMITTED", "score_criteria": [],
         "score_evaluators": [], "score_values": [], "decision_reason": None,
         "version": entry.version, "created_at": entry.occurred_at,
@@ -145,6 +144,7 @@ class CallsProjection:
     async def apply(self, conn: asyncpg.Connection, entries: Sequence[Entry]) -> None:
         calls = [e for e in entries if e.stream_type == "Call"]
         applications = [e for e in entries if e.stream_type == "Application"]
-        await fold_into(conn, self.calls, calls, lambda e: (e.stream_id,), evolve_call)
+        await fold_into(conn, self.calls, calls, lambda e: (e.stream_id,), evolve_call,
+                        stream_rows=True)
         await fold_into(conn, self.applications, applications, lambda e: (e.stream_id,),
-                        evolve_application)
+                        evolve_application, stream_rows=True)

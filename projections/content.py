@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 import asyncpg
 
 from projections.base import Evolve, Row, RowStore, fold_into
-from projections.entries import Entry
+from projections.entries import Entry, uuid_of
 
 RESOURCE_COLUMNS = ("id", "kind", "title", "body", "tags", "version", "created_at",
                     "updated_at")
@@ -45,7 +44,7 @@ def evolve_resource(row: Row | None, entry: Entry) -> Row | None:
 def case_study_changes(row: Row, entry: Entry) -> dict[str, Any]:
     match entry.type:
         case "CaseStudyConsented":
-            return {"consented_by": [*row["consented_by"], UUID(entry.data["organisation_id"])]}
+            return {"consented_by": [*row["consented_by"], uuid_of(entry.data["organisation_id"])]}
         case "CaseStudyPublished":
             return {"published": True, "published_at": entry.occurred_at}
     return {}
@@ -56,8 +55,8 @@ def evolve_case_study(row: Row | None, entry: Entry) -> Row | None:
     d = entry.data
     if entry.type == "CaseStudyProposed":
         return _created(entry, {
-            "agreement_id": UUID(d["agreement_id"]), "corporate_id": UUID(d["corporate_id"]),
-            "startup_id": UUID(d["startup_id"]), "title": d["title"], "summary": d["summary"],
+            "agreement_id": uuid_of(d["agreement_id"]), "corporate_id": uuid_of(d["corporate_id"]),
+            "startup_id": uuid_of(d["startup_id"]), "title": d["title"], "summary": d["summary"],
             "consented_by": [], "published": False, "published_at": None,
         })
     return _changed(row, entry, case_study_changes(row, entry) if row else {})
@@ -66,7 +65,7 @@ def evolve_case_study(row: Row | None, entry: Entry) -> Row | None:
 def event_changes(row: Row, entry: Entry) -> dict[str, Any]:
     match entry.type:
         case "EventRegistrationRecorded":
-            return {"registered": [*row["registered"], UUID(entry.data["organisation_id"])]}
+            return {"registered": [*row["registered"], uuid_of(entry.data["organisation_id"])]}
         case "EventCancelled":
             return {"cancelled": True}
     return {}
@@ -109,4 +108,4 @@ class ContentProjection:
             mine = [e for e in entries if e.stream_type == stream_type]
             if mine:
                 await fold_into(conn, store, mine, lambda e: (e.stream_id,),
-                                EVOLVERS[stream_type])
+                                EVOLVERS[stream_type], stream_rows=True)

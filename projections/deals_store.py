@@ -4,7 +4,7 @@ PostgreSQL (asyncpg passes json as text)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -13,7 +13,8 @@ from uuid import UUID
 import asyncpg
 import orjson
 
-from projections.base import Row, RowStore
+from projections.base import Key, Row, RowStore
+from projections.entries import uuid_of
 
 ZERO = Decimal("0.00")
 
@@ -40,10 +41,11 @@ class JsonRowStore(RowStore):
         return {k: decode_json(r, self.json_columns) if r else None for k, r in found.items()}
 
     async def save(
-        self, conn: asyncpg.Connection, changed: dict[tuple[Any, ...], Row | None]
+        self, conn: asyncpg.Connection, changed: dict[Key, Row | None],
+        new: Collection[Key] = (),
     ) -> None:
         encoded = {k: (self._encode(r) if r is not None else None) for k, r in changed.items()}
-        await super().save(conn, encoded)
+        await super().save(conn, encoded, new)
 
     def _encode(self, row: Row) -> Row:
         return {**row, **{c: orjson.dumps(row[c]).decode() for c in self.json_columns}}
@@ -70,4 +72,4 @@ def stamp(row: Row, version: int, at: datetime) -> Row:
 
 def as_uuid(value: Any) -> UUID | None:
     """Events carry ids as strings; the read model stores uuid."""
-    return UUID(str(value)) if value else None
+    return uuid_of(value) if value else None

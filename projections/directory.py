@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from uuid import UUID
 
 import asyncpg
 
 from projections.base import Row, RowStore, fold_into
-from projections.entries import Entry
+from projections.entries import Entry, uuid_of
 
 SOLUTION_COLUMNS = (
     "id", "startup_id", "title", "summary", "technologies", "sectors", "trl", "status",
@@ -21,7 +20,7 @@ UPDATABLE = frozenset({"title", "summary", "technologies", "sectors", "trl"})
 def published_row(entry: Entry) -> Row:
     d = entry.data
     return {
-        "id": entry.stream_id, "startup_id": UUID(str(d["startup_id"])), "title": d["title"],
+        "id": entry.stream_id, "startup_id": uuid_of(d["startup_id"]), "title": d["title"],
         "summary": d["summary"], "technologies": list(d.get("technologies", [])),
         "sectors": list(d.get("sectors", [])), "trl": d["trl"], "status": "PUBLISHED",
         "version": entry.version, "created_at": entry.occurred_at,
@@ -61,4 +60,5 @@ class DirectoryProjection:
 
     async def apply(self, conn: asyncpg.Connection, entries: Sequence[Entry]) -> None:
         mine = [e for e in entries if e.stream_type == "Solution"]
-        await fold_into(conn, self.rows, mine, lambda e: (e.stream_id,), evolve_solution)
+        await fold_into(conn, self.rows, mine, lambda e: (e.stream_id,), evolve_solution,
+                        stream_rows=True)

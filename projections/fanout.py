@@ -22,19 +22,51 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 import asyncpg
 
 from projections.base import Projection, stream_types_of
-from projections.entries import ENTRY_COLUMNS, Entry, entry_from_row
+from projections.entries import FOLD_COLUMNS, Entry, folded_entry_from_row
 
 ProgressFn = Callable[[int, int], None]
 Connect = Callable[[], Awaitable[asyncpg.Connection]]
 # The search_path of a projection's tables and tracking row (None: the connection's).
 PathOf = Callable[[Projection], "str | None"]
 
-READ = (f"SELECT {ENTRY_COLUMNS} FROM ledger_events WHERE notification_id > $1"
+READ = (f"SELECT {FOLD_COLUMNS} FROM ledger_events WHERE notification_id > $1"
         " AND notification_id <= $2 AND ($4::text[] IS NULL OR stream_type = ANY($4::text[]))"
         " ORDER BY notification_id LIMIT $3")
 MOVE = ("UPDATE projection_tracking SET position = $2, updated_at = now()"
         " WHERE name = $1 AND position < $2")
-Batch = tuple[list[Entry], int]  # entries, and the position the batch read up to
+
+
+class Batch:
+    """One batch of the ledger, shared by every lane: its entries, the position
+    it read up to, and the entries of each projection's stream types, picked
+    once per batch rather than by every projection from all of them."""
+
+    __slots__ = ("_by_type", "entries", "last")
+
+    def __init__(self, entries: list[Entry], last: int) -> None:
+        self.entries = entries
+        self.last = last
+        self._by_type: dict[str, list[Entry]] | None = None
+
+    def of(self, types: frozenset[str] | None, after: int = 0) -> list[Entry]:
+        """The entries of `types` (None: all) past position `after`, in order."""
+        if types is None:
+            picked = self.entries
+        elif len(types) == 1:
+            picked = self._grouped().get(next(iter(types)), [])
+        else:
+            picked = [e for e in self.entries if e.stream_type in types]
+        if picked and picked[0].position <= after:  # resuming inside this batch
+            return [e for e in picked if e.position > after]
+        return picked
+
+    def _grouped(self) -> dict[str, list[Entry]]:
+        if self._by_type is None:
+            grouped: dict[str, list[Entry]] = {}
+            for entry in self.entries:
+                grouped.setdefault(entry.stream_type, []).append(entry)
+            self._by_type = grouped
+        return self._by_type
 
 
 class Member:
@@ -51,13 +83,12 @@ class Member:
         if self.path is not None:
             await conn.execute(f"SET LOCAL search_path = {self.path}")
 
-    async def fold(self, conn: asyncpg.Connection, entries: list[Entry], last: int) -> None:
+    async def fold(self, conn: asyncpg.Connection, batch: Batch) -> None:
         await self.enter(conn)
-        mine = [e for e in entries if e.position > self.done
-                and (self.types is None or e.stream_type in self.types)]
+        mine = batch.of(self.types, self.done)
         if mine:
             await self.projection.apply(conn, mine)
-        await conn.execute(MOVE, self.projection.name, last)
+        await conn.execute(MOVE, self.projection.name, batch.last)
 
 
 class Lane:
@@ -82,16 +113,15 @@ class Lane:
     async def run(self, on_commit: Callable[[], None], took: asyncio.Event) -> None:
         while (batch := await self.queue.get()) is not None:
             took.set()  # room in the queue: the reader may go on
-            entries, last = batch
-            behind = [m for m in self.members if m.done < last]
+            behind = [m for m in self.members if m.done < batch.last]
             if not behind:
                 continue
             # The batch's rows and positions of every projection of the lane commit together.
             async with self.conn.transaction():
                 for member in behind:
-                    await member.fold(self.conn, entries, last)
+                    await member.fold(self.conn, batch)
             for member in behind:
-                member.done = last
+                member.done = batch.last
             on_commit()
 
 
@@ -178,10 +208,11 @@ async def _read(reader: asyncpg.Connection, lanes: Sequence[Lane], head: int,
     types = _types(lanes)
     while last < head:
         rows = await reader.fetch(READ, last, head, batch_size, types)
-        entries = [entry_from_row(r) for r in rows]
+        entries = [folded_entry_from_row(r) for r in rows]
         last = entries[-1].position if len(rows) == batch_size else head
+        batch = Batch(entries, last)
         for lane in lanes:
-            await _put(lane.queue, (entries, last), tasks, took)
+            await _put(lane.queue, batch, tasks, took)
     for lane in lanes:
         await _put(lane.queue, None, tasks, took)
 

@@ -90,4 +90,5 @@ class LoansProjection:
 
     async def apply(self, conn: asyncpg.Connection, entries: Sequence[Entry]) -> None:
         mine = [e for e in entries if e.stream_type == "Loan"]
-        await fold_into(conn, self.rows, mine, lambda e: (e.stream_id,), evolve_loan)
+        await fold_into(conn, self.rows, mine, lambda e: (e.stream_id,), evolve_loan,
+                        stream_rows=True)

@@ -75,4 +75,5 @@ class OrdersProjection:
 
     async def apply(self, conn: asyncpg.Connection, entries: Sequence[Entry]) -> None:
         mine = [e for e in entries if e.stream_type == "PurchaseOrder"]
-        await fold_into(conn, self.rows, mine, lambda e: (e.stream_id,), evolve_order)
+        await fold_into(conn, self.rows, mine, lambda e: (e.stream_id,), evolve_order,
+                        stream_rows=True)

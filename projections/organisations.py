@@ -94,5 +94,6 @@ class OrganisationsProjection:
 
     async def apply(self, conn: asyncpg.Connection, entries: Sequence[Entry]) -> None:
         mine = [e for e in entries if e.stream_type in self.stream_types]
-        await fold_into(conn, self.rows, mine, lambda e: (e.stream_id,), evolve_organisation)
-        await fold_into(conn, self.members, mine, member_key, evolve_member)
+        await fold_into(conn, self.rows, mine, lambda e: (e.stream_id,), evolve_organisation,
+                        stream_rows=True)
+        await fold_into(conn, self.members, mine, member_key, evolve_member, stream_rows=True)

@@ -17,8 +17,8 @@ from uuid import UUID
 
 import asyncpg
 
-from projections.base import Row, RowStore
-from projections.entries import Entry
+from projections.base import Row, RowStore, started_streams
+from projections.entries import Entry, uuid_of
 
 Key = tuple[Any, ...]
 
@@ -38,7 +38,7 @@ PAIR_COLUMNS = ("corporate_id", "startup_id", "first_application_at", "first_in_
 
 
 def _uuid(value: Any) -> UUID:
-    return UUID(str(value))
+    return uuid_of(value)
 
 
 def _earliest(a: datetime | None, b: datetime) -> datetime:
@@ -111,16 +111,24 @@ class StatsBatch:
     def __init__(self, stores: dict[str, RowStore]) -> None:
         self.stores = stores
         self.rows: dict[str, dict[Key, Row | None]] = {name: {} for name in stores}
+        # Keys whose rows did not exist before the batch (saved without a check).
+        self.new: dict[str, set[Key]] = {name: set() for name in stores}
         self.counts: Counter[str] = Counter()
         self.sums: dict[tuple[str, str], Decimal] = {}
         # Pair facts wait until the batch's pairs are loaded (an agreement's
         # parties are known only once its row is): (pair, fact, when), in order.
         self.pair_facts: list[tuple[Key, str, datetime]] = []
 
-    async def load(self, conn: asyncpg.Connection, table: str, keys: Sequence[Key]) -> None:
-        if keys:
-            self.rows[table].update(
-                await self.stores[table].load_many(conn, list(dict.fromkeys(keys))))
+    async def load(self, conn: asyncpg.Connection, table: str, keys: Sequence[Key],
+                   absent: frozenset[Any] = frozenset()) -> None:
+        """Loads the rows of `keys`, but for those whose first part is in
+        `absent` (streams that start in this batch: no row of theirs exists)."""
+        unique = list(dict.fromkeys(keys))
+        rows = self.rows[table]
+        rows.update(await self.stores[table].load_many(
+            conn, [k for k in unique if k[0] not in absent]))
+        rows.update((k, None) for k in unique if k[0] in absent)
+        self.new[table].update(k for k in unique if rows[k] is None)
 
     def update(self, table: str, key: Key, change: Callable[[Row | None], Row | None]
                ) -> Row | None:
@@ -138,7 +146,8 @@ class StatsBatch:
 
     async def save(self, conn: asyncpg.Connection) -> None:
         for table, store in self.stores.items():
-            await store.save(conn, {k: r for k, r in self.rows[table].items() if r})
+            await store.save(conn, {k: r for k, r in self.rows[table].items() if r},
+                             self.new[table])
         if self.counts:
             await conn.executemany(COUNTERS_SQL, sorted(self.counts.items()))
         if self.sums:
@@ -188,10 +197,12 @@ class StatsProjection:
 
     async def apply(self, conn: asyncpg.Connection, entries: Sequence[Entry]) -> None:
         batch = StatsBatch(self.stores)
+        # Calls and agreements are rows of their own stream (made by its events).
+        started = started_streams(entries)
         await batch.load(conn, "calls", [(e.stream_id,) for e in entries
-                                         if e.type in CALL_STATUSES])
+                                         if e.type in CALL_STATUSES], started)
         await batch.load(conn, "agreements", [(e.stream_id,) for e in entries
-                                              if e.type in AGREEMENT_EVENTS])
+                                              if e.type in AGREEMENT_EVENTS], started)
         for entry in entries:
             fold_entry(batch, entry)
         await batch.load(conn, "pairs", [key for key, _, _ in batch.pair_facts])
