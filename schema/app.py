@@ -31,6 +31,7 @@ from strawberry.utils.logging import StrawberryLogger
 from infra.live import LiveLimits
 from schema.context import Context, Services, context_for
 from schema.errors import PublicError
+from schema.inputs import compile_inputs
 from schema.live.handler import LiveHandler
 from schema.live.shared import SharedEventExecution
 from schema.pipeline import Pipeline
@@ -80,6 +81,7 @@ def build_schema(
         ],
     )
     schema.pipeline = Pipeline(limits["tokens"], rules, _MaskErrors(should_mask_error=_is_internal))
+    compile_inputs(schema)
     return schema
 
 
