@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from sys import intern
 from typing import Any
 from uuid import UUID
 
@@ -129,8 +130,12 @@ def folded_entry_from_row(row: Any) -> Entry:
     position, stream_id, version, state, stream_type, event_type, occurred_at = row
     data = decode_state(state)
     entry = _new(Entry)
+    # The type names interned: every entry of a type then shares one string,
+    # hot in the cache, that the folds' comparisons and lookups (against
+    # interned literals) match by identity; a fresh string per entry costs a
+    # cache miss at each of them.
     entry.__dict__.update(
-        position=position, stream_id=stream_id, version=version, stream_type=stream_type,
-        type=event_type, occurred_at=occurred_at, data=data,
-        meta=data.pop("meta", None) or {}, state=state)
+        position=position, stream_id=stream_id, version=version,
+        stream_type=intern(stream_type), type=intern(event_type), occurred_at=occurred_at,
+        data=data, meta=data.pop("meta", None) or {}, state=state)
     return entry

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import gc
 from collections.abc import Awaitable, Callable, Iterator, Sequence
+from itertools import compress
 
 import asyncpg
 
@@ -38,35 +39,26 @@ MOVE = ("UPDATE projection_tracking SET position = $2, updated_at = now()"
 
 class Batch:
     """One batch of the ledger, shared by every lane: its entries, the position
-    it read up to, and the entries of each projection's stream types, picked
-    once per batch rather than by every projection from all of them."""
+    it read up to, and their stream types in a list of their own, taken while
+    the entries are fresh in the cache: each projection's entries are then
+    picked in C (compress) instead of every member reading every entry."""
 
-    __slots__ = ("_by_type", "entries", "last")
+    __slots__ = ("entries", "last", "types")
 
     def __init__(self, entries: list[Entry], last: int) -> None:
         self.entries = entries
         self.last = last
-        self._by_type: dict[str, list[Entry]] | None = None
+        self.types = [e.stream_type for e in entries]
 
     def of(self, types: frozenset[str] | None, after: int = 0) -> list[Entry]:
         """The entries of `types` (None: all) past position `after`, in order."""
         if types is None:
             picked = self.entries
-        elif len(types) == 1:
-            picked = self._grouped().get(next(iter(types)), [])
         else:
-            picked = [e for e in self.entries if e.stream_type in types]
+            picked = list(compress(self.entries, map(types.__contains__, self.types)))
         if picked and picked[0].position <= after:  # resuming inside this batch
             return [e for e in picked if e.position > after]
         return picked
-
-    def _grouped(self) -> dict[str, list[Entry]]:
-        if self._by_type is None:
-            grouped: dict[str, list[Entry]] = {}
-            for entry in self.entries:
-                grouped.setdefault(entry.stream_type, []).append(entry)
-            self._by_type = grouped
-        return self._by_type
 
 
 class Member:
