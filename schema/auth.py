@@ -5,6 +5,7 @@ token comes in the upgrade request's Authorization header or in the
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import Counter
 from typing import Any
@@ -23,6 +24,9 @@ from infra.auth import Claims, InvalidTokenError, decode_token, parse_authorizat
 from infra.settings import Settings
 
 
+# Actors are immutable: a token's requests share one, instead of parsing its
+# organisation ids into a new set on each request. Invalid claims raise (uncached).
+@functools.lru_cache(maxsize=4096)
 def actor_from_claims(claims: Claims) -> Actor:
     orgs: set[UUID] = set()
     for org in claims.orgs:

@@ -20,12 +20,13 @@ Subscriptions and `stream` (WebSocket) keep strawberry's path and extensions."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from inspect import isawaitable
 from typing import TYPE_CHECKING, Any
 
-from graphql import DocumentNode, GraphQLError, parse, specified_rules
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, specified_rules
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import execute as graphql_execute
 from graphql.validation import ASTValidationRule
@@ -46,6 +47,34 @@ CACHE_SIZE = 1024  # documents, as ParserCache(maxsize=1024) and ValidationCache
 _RAISED = (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
 
 
+class ValidationCache:
+    """Validation errors per document node, kept while the node is cached.
+
+    The parse caches give the same node for the same text, so nodes are keyed by
+    identity: graphql-core 3.3's nodes are frozen dataclasses whose hash walks
+    the whole tree on every lookup (ValidationCache's LRU paid that per
+    operation). An entry holds its node, so its id cannot be reused meanwhile."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[int, tuple[DocumentNode, Any, tuple[Any, ...],
+                                             list[GraphQLError]]] = OrderedDict()
+
+    def __call__(self, schema: GraphQLSchema, document: DocumentNode,
+                 rules: tuple[type[ASTValidationRule], ...]) -> list[GraphQLError]:
+        hit = self.entries.get(id(document))
+        # The entry holds its node: no other node can have its id meanwhile.
+        if hit is not None and hit[1] is schema and hit[2] is rules:
+            self.entries.move_to_end(id(document))
+            return hit[3]
+        errors = validate_document(schema, document, rules)
+        self.entries[id(document)] = (document, schema, rules, errors)
+        self.entries.move_to_end(id(document))
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+        return errors
+
+
 class Pipeline:
     """What the schema's extensions did to every operation, fixed once."""
 
@@ -57,8 +86,7 @@ class Pipeline:
         self.rules: tuple[type[ASTValidationRule], ...] = (*specified_rules, *rules)
         self.mask = mask
         self.parse: Callable[..., DocumentNode] = lru_cache(maxsize=CACHE_SIZE)(parse)
-        self.validate: Callable[..., list[GraphQLError]] = (
-            lru_cache(maxsize=CACHE_SIZE)(validate_document))
+        self.validated = ValidationCache(CACHE_SIZE)
 
     async def execute(
         self, schema: strawberry.Schema, query: str | None, variables: dict[str, Any] | None,
@@ -101,7 +129,7 @@ class Pipeline:
             raise CannotGetOperationTypeError(ctx.operation_name) from error
         if operation_type not in ctx.allowed_operations:
             raise InvalidOperationTypeError(operation_type)
-        ctx.pre_execution_errors = self.validate(
+        ctx.pre_execution_errors = self.validated(
             schema._schema, ctx.graphql_document, ctx.validation_rules)
         if ctx.pre_execution_errors:
             refused = self._finish(schema, ctx, PreExecutionError(

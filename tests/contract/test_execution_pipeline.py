@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 import strawberry
 import strawberry.schema.schema as strawberry_schema
-from graphql import parse
+from graphql import GraphQLError, ValidationRule, parse
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 from strawberry.utils.logging import StrawberryLogger
 
 from schema.app import build_schema
 from schema.errors import PublicError
+from schema.pipeline import ValidationCache
 
 
 @strawberry.input
@@ -167,3 +168,25 @@ async def test_a_repeated_document_is_parsed_and_validated_once(
     assert (await schema.execute(document)).errors is None
     assert len(validations) == 1
     assert schema.pipeline.parse.cache_info().hits == parses + 1  # type: ignore[attr-defined]
+    # An equal document parsed elsewhere (another node) is validated on its own.
+    assert (await schema.execute(document, document=parse(document))).errors is None
+    assert len(validations) == 2
+
+
+def test_the_validation_cache_is_bounded_and_keeps_its_nodes() -> None:
+    cache = ValidationCache(2)
+    schema = served()._schema
+    rules = served().pipeline.rules  # type: ignore[attr-defined]
+    nodes = [parse("{ hello }"), parse("{ nope }"), parse("{ later(n: 1) }")]
+    assert [len(cache(schema, node, rules)) for node in nodes] == [0, 1, 0]
+    assert [entry[0] for entry in cache.entries.values()] == nodes[1:]
+    first = cache(schema, nodes[1], rules)
+    assert cache(schema, nodes[1], rules) is first
+    assert len(cache(schema, nodes[1], (*rules, _Refuse))) == 2  # other rules: validated
+    assert len(cache(served()._schema, nodes[1], rules)) == 1  # another schema: validated
+    assert cache(schema, nodes[1], rules) is not first
+
+
+class _Refuse(ValidationRule):
+    def enter_document(self, node: Any, *_: Any) -> None:
+        self.report_error(GraphQLError("refused"))
