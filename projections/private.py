@@ -5,7 +5,9 @@ it is full (`finish`). Row by row, PostgreSQL would recompute a vector at
 every write of a row and insert into every index; once at the end, each vector
 is computed once and each index is built in bulk. `finish` leaves the copy
 exactly like the live table (same columns in the same order, same indexes
-under the same names), so the swap can put it in the live table's place."""
+under the same names), so the swap can put it in the live table's place.
+A rebuild may keep the vectors during the fill instead (`defer_vectors`,
+chosen in rebuild.py): the copy is then the live table's shape from the start."""
 
 from __future__ import annotations
 
@@ -45,13 +47,16 @@ class Deferred:
         return 10 * len(self.columns) + sum(3 if " gin " in i else 1 for i in self.indexes)
 
 
-async def create(conn: asyncpg.Connection, schema: str, table: str) -> Deferred:
-    """`schema.table` like `public.table`, minus what is deferred; returns it."""
+async def create(conn: asyncpg.Connection, schema: str, table: str, *,
+                 defer_vectors: bool = True) -> Deferred:
+    """`schema.table` like `public.table`, minus what is deferred; returns it.
+    `defer_vectors=False` keeps the generated columns: each row's vector is
+    then computed when the row is written, during the fill (see rebuild.py)."""
     # Unlogged while it fills: no WAL for rows rewritten batch after batch (a
     # crash of the server empties it, and the rebuild starts over).
     await conn.execute(
         f"CREATE UNLOGGED TABLE {schema}.{table} (LIKE public.{table} INCLUDING ALL)")
-    columns = await _trailing_generated(conn, f"public.{table}")
+    columns = await _trailing_generated(conn, f"public.{table}") if defer_vectors else []
     indexes = []
     for index in await conn.fetch(_SECONDARY, f"{schema}.{table}"):
         await conn.execute(f'DROP INDEX {schema}."{index["name"]}"')
@@ -62,6 +67,11 @@ async def create(conn: asyncpg.Connection, schema: str, table: str) -> Deferred:
     for name, _type, _expr in columns:
         await conn.execute(f"ALTER TABLE {schema}.{table} DROP COLUMN {name}")
     return Deferred(table, tuple(columns), tuple(indexes))
+
+
+async def vectors_of(conn: asyncpg.Connection, table: str) -> bool:
+    """Whether `public.table` has generated columns that could be deferred."""
+    return bool(await _trailing_generated(conn, f"public.{table}"))
 
 
 async def _trailing_generated(conn: asyncpg.Connection, table: str) -> list[tuple[str, str, str]]:

@@ -4,8 +4,10 @@ transaction, so queries never see a half-built projection.
 
 Three phases: `fill` (projections/fanout.py: one reader decoding each batch
 once, a few lanes folding it, into unlogged tables without their secondary
-indexes and search vectors, projections/private.py), `finish` (vectors and
-indexes built once, two tables at a time), then `swap`, under the live
+indexes, projections/private.py; search vectors are computed as rows are
+written when the ledger's streams are mostly written within a batch, else
+once at the end, see LATE_SHARE_MAX), `finish` (vectors if deferred, and
+indexes, built once, two tables at a time), then `swap`, under the live
 tracking rows' locks: the live projector's own path catches the copies up to
 the head, and they replace the live tables. Several projections rebuilt
 together (`rebuild_many`) share the reader."""
@@ -26,22 +28,51 @@ from projections.engine import Projector
 
 ProgressFn = Callable[[int, int], None]
 FINISH_CONCURRENCY = 2  # tables finished at once: the machine's cores, not more
+# A projection's search vectors are computed as its rows are written, during the
+# fill, when at most this share of its entries come more than a batch after
+# their stream's first entry. The fill leaves PostgreSQL idle part of the time
+# (Python is the slower side), so vectors computed then cost no wall time, where
+# computed at the end they are most of the finish. But a row written again in a
+# later batch has its vector computed again (twice: an upsert computes the
+# proposed row's too): with many late entries, once at the end is cheaper.
+LATE_SHARE_MAX = 0.05
+SAMPLE_ENTRIES = 5_000  # ledger entries the share is estimated from
+_LATE_SHARE = """
+SELECT coalesce(avg((e.notification_id - f.notification_id > $2)::int), 0)::float8
+FROM ledger_events e TABLESAMPLE SYSTEM ($3)
+JOIN ledger_events f ON f.originator_id = e.originator_id AND f.originator_version = 1
+WHERE $1::text[] IS NULL OR e.stream_type = ANY($1::text[])"""
 
 
 def _schema(name: str) -> str:
     return f"rebuild_{name}"
 
 
-async def _prepare(conn: asyncpg.Connection, p: Projection) -> list[private.Deferred]:
+async def _prepare(conn: asyncpg.Connection, p: Projection, batch_size: int
+                   ) -> list[private.Deferred]:
     schema = _schema(p.name)
     await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     await conn.execute(f"CREATE SCHEMA {schema}")
-    deferred = [await private.create(conn, schema, table) for table in p.tables]
+    vectors = [t for t in p.tables if await private.vectors_of(conn, t)]
+    defer = bool(vectors) and not await vectors_in_fill(conn, p, batch_size)
+    deferred = [await private.create(conn, schema, table, defer_vectors=defer)
+                for table in p.tables]
     # Unlogged like the tables it tracks: a crash of the server empties both.
     await conn.execute(f"CREATE UNLOGGED TABLE {schema}.projection_tracking"
                        " (LIKE public.projection_tracking INCLUDING ALL)")
     await conn.execute(f"INSERT INTO {schema}.projection_tracking (name) VALUES ($1)", p.name)
     return deferred
+
+
+async def vectors_in_fill(conn: Conn, p: Projection, batch_size: int) -> bool:
+    """Whether `p`'s vectors are best computed during the fill: few of its
+    entries come more than a batch after their stream's first (estimated on a
+    sample of the ledger; an empty sample says yes)."""
+    types = getattr(p, "stream_types", None)
+    percent = min(100.0, 100.0 * SAMPLE_ENTRIES / max(await _head(conn), 1))
+    late = await conn.fetchval(_LATE_SHARE, sorted(types) if types else None, batch_size,
+                               percent)
+    return float(late) <= LATE_SHARE_MAX
 
 
 async def _head(conn: Conn) -> int:
@@ -184,7 +215,8 @@ async def rebuild_many(
             if not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))",
                                        f"passerelle.rebuild.{name}"):
                 raise RebuildBusyError(f"a rebuild of {name} is already running")
-        deferred = [(_schema(p.name), d) for p in projections for d in await _prepare(conn, p)]
+        deferred = [(_schema(p.name), d) for p in projections
+                    for d in await _prepare(conn, p, batch_size)]
         head = await _head(conn)
         await fanout.replay(_connector(dsn), projections, head, path_of=_path,
                             batch_size=batch_size, progress=progress)
