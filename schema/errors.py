@@ -7,6 +7,8 @@ import dataclasses
 import functools
 import logging
 from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -24,6 +26,7 @@ from domain.errors import DomainError, UnauthenticatedError
 from domain.ledger import Recorded
 from infra.observability import COMMANDS
 from projections.pagination import PaginationError
+from schema.observability import labelled
 
 log = logging.getLogger("passerelle.api")
 # The write side lost its database: a clear, retryable refusal, not a masked error.
@@ -66,8 +69,14 @@ def _camel_fields(cls: type) -> tuple[tuple[str, str], ...]:
     return tuple((f.name, to_camel(f.name)) for f in dataclasses.fields(cls))
 
 
+# Values returned as they are, tested by exact type first: most fields are these.
+_LEAVES = frozenset({str, int, float, bool, Decimal, datetime, date})
+
+
 def _plain(value: Any) -> Any:
     """Strawberry inputs → JSON-like values with camelCase keys, unset fields dropped."""
+    if type(value) in _LEAVES:
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         plain = {}
         for name, key in _camel_fields(type(value)):
@@ -131,7 +140,7 @@ async def execute(
         log.warning("%s not completed, database unavailable: %s", mutation, exc)
         raise PublicError("The database is unavailable; retry shortly with the same "
                           "idempotencyKey", "SERVICE_UNAVAILABLE") from None
-    COMMANDS.labels(mutation, "OK").inc()
+    labelled(COMMANDS, mutation, "OK").inc()
     if not await context.services.watch.wait_for(
         recorded.position, context.services.settings.projection_wait_seconds
     ):

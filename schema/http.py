@@ -23,6 +23,7 @@ from strawberry.http.ides import get_graphql_ide_html
 from infra.observability import CORRELATION_ID, OPERATION_NAMES, OPERATIONS
 from schema.cache import ResponseCache
 from schema.documents import DocumentError, contains_nul, parsed_operation
+from schema.observability import labelled
 from schema.persisted import PersistedQueries, PersistedQueryError
 
 NEW_TYPE = "application/graphql-response+json"
@@ -38,6 +39,7 @@ DATABASE_DOWN: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.OperatorInterventionError,
 )
 UNAVAILABLE = "The database is unavailable; retry shortly"
+NUL_ESCAPE, NUL_ESCAPE_TEXT = b"\\u0000", "\\u0000"
 
 log = logging.getLogger("passerelle.http")
 
@@ -93,30 +95,44 @@ def _json_param(value: str | None, name: str) -> Any:
         raise HttpError(400, f"`{name}` is not valid JSON") from None
 
 
-async def operations_of(request: Request, limits: HttpLimits) -> tuple[list[dict[str, Any]], bool]:
-    """The requested operations, and whether the body was a batch."""
+def may_hold_nul(json_text: str | bytes | None) -> bool:
+    """Whether a value decoded from this JSON text can hold U+0000 in a string
+    (key or value): JSON writes it only as \\u0000 (a raw control character is
+    invalid JSON), so without that escape `contains_nul` need not walk the value."""
+    if json_text is None:
+        return False
+    return (NUL_ESCAPE if isinstance(json_text, bytes) else NUL_ESCAPE_TEXT) in json_text
+
+
+async def operations_of(request: Request, limits: HttpLimits,
+                        ) -> tuple[list[dict[str, Any]], bool, bool]:
+    """The requested operations, whether the body was a batch, and whether
+    their variables may hold U+0000 (`may_hold_nul`)."""
     if request.method == "GET":
         p = request.query_params
         op = {"query": p.get("query"), "operationName": p.get("operationName"),
               "variables": _json_param(p.get("variables"), "variables"),
               "extensions": _json_param(p.get("extensions"), "extensions")}
-        return [op], False
+        return [op], False, may_hold_nul(p.get("variables"))
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != LEGACY_TYPE:
         raise HttpError(415, "POST a JSON body (Content-Type: application/json)",
                         "UNSUPPORTED_MEDIA_TYPE")
+    raw = await read_body(request, limits.max_body_bytes)
     try:
-        body = orjson.loads(await read_body(request, limits.max_body_bytes))
+        body = orjson.loads(raw)
     except orjson.JSONDecodeError:
         raise HttpError(400, "The body is not valid JSON") from None
     if isinstance(body, list):
         if not body or len(body) > limits.max_batch:
             raise HttpError(400, f"A batch holds 1 to {limits.max_batch} operations")
-        return body, True
-    return [body], False
+        return body, True, may_hold_nul(raw)
+    return [body], False, may_hold_nul(raw)
 
 
-def _checked(op: Any) -> tuple[str | None, dict[str, Any] | None, str | None, str | None]:
+def _checked(op: Any, nul: bool = True,
+             ) -> tuple[str | None, dict[str, Any] | None, str | None, str | None]:
+    """The operation's parts, checked; `nul`: its variables may hold U+0000."""
     if not isinstance(op, dict):
         raise HttpError(400, "Each operation is a JSON object")
     query, variables, name = op.get("query"), op.get("variables"), op.get("operationName")
@@ -125,7 +141,7 @@ def _checked(op: Any) -> tuple[str | None, dict[str, Any] | None, str | None, st
         raise HttpError(400, "`query` must be a string")
     if variables is not None and not isinstance(variables, dict):
         raise HttpError(400, "`variables` must be an object")
-    if contains_nul(variables):
+    if nul and contains_nul(variables):
         raise HttpError(400, "Strings may not contain the NUL character (U+0000)")
     if name is not None and not isinstance(name, str):
         raise HttpError(400, "`operationName` must be a string")
@@ -173,8 +189,8 @@ class GraphQLHttp:
         media = LEGACY_TYPE  # for a 406: the client accepts neither type
         try:
             media = response_type(request.headers.get("accept"))
-            operations, batch = await operations_of(request, self.limits)
-            results = [await self._one(request, op, media) for op in operations]
+            operations, batch, nul = await operations_of(request, self.limits)
+            results = [await self._one(request, op, media, nul) for op in operations]
         except HttpError as exc:
             return _error_response(exc, media)
         request.scope["passerelle.outcome"] = _outcome([body for _, body in results])
@@ -187,8 +203,9 @@ class GraphQLHttp:
         accept = request.headers.get("accept", "")
         return self.limits.graphiql and "query" not in request.query_params and "text/html" in accept
 
-    async def _one(self, request: Request, op: Any, media: str) -> tuple[int, dict[str, Any]]:
-        query, variables, name, sha = _checked(op)
+    async def _one(self, request: Request, op: Any, media: str,
+                   nul: bool = True) -> tuple[int, dict[str, Any]]:
+        query, variables, name, sha = _checked(op, nul)
         try:
             assert self.persisted is not None
             document = await self.persisted.resolve(query, sha)
@@ -214,7 +231,7 @@ class GraphQLHttp:
             else:
                 status, body = await self._execute(request, document, variables, name, media, node)
         finally:
-            OPERATIONS.labels(OPERATION_NAMES(label), kind.value).observe(
+            labelled(OPERATIONS, OPERATION_NAMES(label), kind.value).observe(
                 time.perf_counter() - started)
         if sha is not None and query is not None and "data" in body:
             await self.persisted.learn(document)  # it parsed and validated: worth keeping

@@ -18,6 +18,21 @@ ROUTES = frozenset({"/graphql", "/healthz", "/readyz", "/metrics"})
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
+_CHILDREN: dict[tuple[Any, tuple[str, ...]], Any] = {}
+
+
+def labelled(metric: Any, *values: str) -> Any:
+    """`metric.labels(*values)`, looked up once: prometheus_client validates the
+    values and takes a lock on every `labels` call. Callers pass bounded values
+    only (routes, methods, statuses, bounded operation names, schema fields,
+    outcome codes), as the metric itself requires."""
+    key = (metric, values)
+    child = _CHILDREN.get(key)
+    if child is None:
+        child = _CHILDREN[key] = metric.labels(*values)
+    return child
+
+
 class RequestLogMiddleware:
     """Outermost middleware: times every HTTP request and logs its outcome with the
     correlation id, viewer and GraphQL operation name (set by the endpoint)."""
@@ -46,8 +61,8 @@ class RequestLogMiddleware:
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
         path = scope.get("path", "")
         method = scope.get("method", "")
-        REQUESTS.labels(path if path in ROUTES else "other",
-                        method if method in METHODS else "OTHER", str(status)).observe(seconds)
+        labelled(REQUESTS, path if path in ROUTES else "other",
+                 method if method in METHODS else "OTHER", str(status)).observe(seconds)
         if not self.access_log:
             return
         actor: Any = scope.get("passerelle.actor")
