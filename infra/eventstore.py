@@ -49,11 +49,13 @@ class WriteSide:
         self.pool.close()
 
 
-def open_write_side(database_url: str, pool_size: int = 10) -> WriteSide:
+def open_write_side(database_url: str, pool_size: int = 10,
+                    group_commit: bool = True) -> WriteSide:
     pool: ConnectionPool[Any] = ConnectionPool(
         database_url, min_size=1, max_size=pool_size, open=True,
         kwargs={"autocommit": True}, timeout=10,
     )
     ledger = Ledger(ledger_env(database_url, pool_size), PgIdempotencyRecords(pool))
+    ledger.recorder.group_commit = group_commit  # type: ignore[attr-defined]
     ledger.snapshotting_intervals = {}  # set per aggregate class by the composition root
     return WriteSide(ledger, pool, PgMemberships(pool), PgVault(pool))

@@ -17,6 +17,7 @@ connection."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +26,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from domain.errors import ConflictError, DuplicateClaimError, DuplicateIdempotencyKeyError
+from infra.group_commit import GroupCommit
 from infra.pg_arrays import ByteaArray, Int8Array, TextArray, UuidArray
 
 COMMAND = ("SELECT p FROM ledger_command(%s::text, %s::text, %s::uuid, %b::text[], %b::text[],"
@@ -32,8 +34,30 @@ COMMAND = ("SELECT p FROM ledger_command(%s::text, %s::text, %s::uuid, %b::text[
 CLAIMED = "SELECT 1 FROM unique_claims WHERE kind = %s AND value = %s"
 
 
+BATCH = ("SELECT command, pos FROM ledger_commands(%s::int, %b::bigint[], %b::text[], %b::text[],"
+         " %b::uuid[], %b::bigint[], %b::text[], %b::text[], %b::uuid[], %b::bigint[], %b::uuid[],"
+         " %b::bigint[], %b::text[], %b::bytea[])")
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command's rows: its events, unique claims and idempotency key."""
+
+    events: Sequence[StoredEvent]
+    claims: Sequence[tuple[str, str, UUID]] = ()
+    idempotency: tuple[str, str, UUID] | None = None
+
+
 class LedgerRecorder(PostgresApplicationRecorder):
-    """Appends stored events to the hash-chained ledger."""
+    """Appends stored events to the hash-chained ledger. Commands recorded
+    from concurrent threads share transactions (group commit, `infra/group_commit.py`)
+    unless `group_commit` is off."""
+
+    group_commit = True  # set by open_write_side from PASSERELLE_GROUP_COMMIT
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._group: GroupCommit[Command, list[int] | None] = GroupCommit(self._record_batch)
 
     def insert_events(
         self,
@@ -45,14 +69,61 @@ class LedgerRecorder(PostgresApplicationRecorder):
     ) -> Sequence[int] | None:
         if not stored_events:
             return []
-        params = command_params(stored_events, claims, idempotency)
+        command = Command(stored_events, claims, idempotency)
+        if not self.group_commit:
+            return self._record_alone(command)
+        positions = self._group.submit(command)
+        # Refused within a batch: alone, it is refused (or recorded) as it always was.
+        return positions if positions is not None else self._record_alone(command)
+
+    def _record_alone(self, command: Command) -> list[int]:
+        """One command, one transaction: its refusal becomes the domain's error."""
+        params = command_params(command.events, command.claims, command.idempotency)
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             assert conn.autocommit  # the call is one implicit transaction
             try:
                 curs.execute(COMMAND, params, prepare=True)
             except psycopg.errors.UniqueViolation as exc:
-                raise _refusal(curs, exc, claims, idempotency) from None
+                raise _refusal(curs, exc, command.claims, command.idempotency) from None
             return [row["p"] if isinstance(row, dict) else row[0] for row in curs.fetchall()]
+
+    def _record_batch(self, commands: Sequence[Command]) -> list[list[int] | BaseException | None]:
+        """Each command's positions, or None for one the batch refused."""
+        if len(commands) == 1:  # nothing to share: the plain path
+            try:
+                return [self._record_alone(commands[0])]
+            except Exception as exc:
+                return [exc]
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            assert conn.autocommit
+            curs.execute(BATCH, batch_params(commands), prepare=True)
+            rows = curs.fetchall()
+        positions: list[list[int] | None] = [None] * len(commands)
+        for row in rows:
+            number, position = (row["command"], row["pos"]) if isinstance(row, dict) else row
+            found = positions[number - 1]
+            if found is None:
+                positions[number - 1] = found = []
+            found.append(position)
+        return list(positions)
+
+
+def batch_params(commands: Sequence[Command]) -> tuple[Any, ...]:
+    """`ledger_commands`' arguments: keys, claims and events of every command
+    as flat arrays, each row with the 1-based number of its command."""
+    keys = [(n, key) for n, c in enumerate(commands, 1) if (key := c.idempotency) is not None]
+    claims = [(n, claim) for n, c in enumerate(commands, 1) for claim in c.claims]
+    events = [(n, e) for n, c in enumerate(commands, 1) for e in c.events]
+    return (
+        len(commands),
+        Int8Array(n for n, _key in keys), TextArray(key[0] for _n, key in keys),
+        TextArray(key[1] for _n, key in keys), UuidArray(key[2] for _n, key in keys),
+        Int8Array(n for n, _claim in claims), TextArray(claim[0] for _n, claim in claims),
+        TextArray(claim[1] for _n, claim in claims), UuidArray(claim[2] for _n, claim in claims),
+        Int8Array(n for n, _e in events), UuidArray(e.originator_id for _n, e in events),
+        Int8Array(e.originator_version for _n, e in events),
+        TextArray(e.topic for _n, e in events), ByteaArray(e.state for _n, e in events),
+    )
 
 
 def command_params(

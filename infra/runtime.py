@@ -134,7 +134,8 @@ async def running(
     projector's lock (a dedicated projector process gets it first; this
     instance stays the fallback that takes over if that process dies)."""
     pool = await open_pool(database_url, settings.db_pool_size)
-    write = await asyncio.to_thread(open_write_side, database_url, settings.db_pool_size)
+    write = await asyncio.to_thread(open_write_side, database_url, settings.db_pool_size,
+                                    settings.group_commit)
     configure(write)
     projector = Projector(pool, projections)
     watch = ProjectionWatch(pool)

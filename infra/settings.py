@@ -104,6 +104,13 @@ class Settings(BaseSettings):
             "take over within seconds if it dies)."
         ),
     )
+    group_commit: bool = Field(
+        default=True,
+        description=(
+            "Commands recorded at the same moment share one transaction (one ledger lock, "
+            "one WAL flush); each keeps its own outcome. `0`: one transaction per command."
+        ),
+    )
     log_level: LogLevel = Field(default="INFO", description="Root logging level.")
     access_log: bool = Field(default=True, description="One JSON log line per HTTP request.")
     max_body_bytes: int = Field(
