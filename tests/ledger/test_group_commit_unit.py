@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
@@ -36,6 +36,19 @@ def _wait_queued(group: GroupCommit[int, int], count: int) -> None:
     raise AssertionError(f"{count} never queued")
 
 
+def _queued_behind_a_running_batch(
+    pool: ThreadPoolExecutor, group: GroupCommit[int, int], run: Recorder, first: int,
+    later: list[int],
+) -> tuple[Future[int], list[Future[int]]]:
+    """`first` submitted and its batch running (held by `run.release`), then
+    `later` submitted and all of them queued for the next batch."""
+    leading = pool.submit(group.submit, first)
+    assert run.first_started.wait(5)
+    queued = [pool.submit(group.submit, value) for value in later]
+    _wait_queued(group, len(later))
+    return leading, queued
+
+
 def test_a_lone_command_goes_at_once_in_a_batch_of_its_own() -> None:
     run = Recorder()
     run.release.set()
@@ -49,10 +62,7 @@ def test_commands_arriving_during_a_batch_go_together_in_the_next() -> None:
     run = Recorder()
     group = GroupCommit(run)
     with ThreadPoolExecutor(8) as pool:
-        first = pool.submit(group.submit, 2)
-        assert run.first_started.wait(5)
-        later = [pool.submit(group.submit, i) for i in (4, 6, 8, 10)]
-        _wait_queued(group, 4)
+        first, later = _queued_behind_a_running_batch(pool, group, run, 2, [4, 6, 8, 10])
         run.release.set()
         assert first.result(5) == 20
         assert [f.result(5) for f in later] == [40, 60, 80, 100]
@@ -65,10 +75,7 @@ def test_each_caller_gets_its_own_outcome_errors_included() -> None:
     run = Recorder()
     group = GroupCommit(run)
     with ThreadPoolExecutor(8) as pool:
-        first = pool.submit(group.submit, 2)
-        assert run.first_started.wait(5)
-        odd, even = pool.submit(group.submit, 3), pool.submit(group.submit, 4)
-        _wait_queued(group, 2)
+        first, (odd, even) = _queued_behind_a_running_batch(pool, group, run, 2, [3, 4])
         run.release.set()
         assert first.result(5) == 20
         assert even.result(5) == 40
