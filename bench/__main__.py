@@ -38,6 +38,7 @@ import click
 import httpx
 
 from bench import modules, peer, report
+from bench.cpu import CpuWindow
 from bench.raw_appends import appends_per_second
 from bench.system import ROOT, Server, bench_settings, fresh_database, running_server, token
 
@@ -88,10 +89,15 @@ def writes(server: Server, db_url: str, seconds: float, clients: int,
            rounds: int) -> tuple[dict[str, Any], dict[str, float]]:
     """Mutations and raw appends, alternating: one pair per round."""
     load(server, registrations(clients), 1.0, clients, FIRST_SIREN)  # warm-up
-    runs: dict[str, Any] = {"mutations": [], "raw_appends": [], "ratio": []}
+    runs: dict[str, Any] = {"mutations": [], "raw_appends": [], "ratio": [],
+                            "cpu_ms_per_mutation": []}
     for k in range(rounds):
+        cpu = CpuWindow(server.process.pid)
+        cpu.start()
         mutations = load(server, registrations(clients), seconds, clients,
                          FIRST_SIREN + (k + 1) * 1_000_000)
+        cpu.stop()
+        runs["cpu_ms_per_mutation"].append(cpu.ms_per(mutations["requests"]))
         raw = appends_per_second(db_url, seconds)
         runs["mutations"].append(mutations)
         runs["raw_appends"].append(raw)
@@ -105,6 +111,9 @@ def writes(server: Server, db_url: str, seconds: float, clients: int,
         "mutations_vs_raw_appends": median(runs["ratio"]),
         "mutation_errors": sum(r["errors"] for r in runs["mutations"]),
     }
+    for part in ("server", "server_children", "postgresql", "machine"):
+        figures[f"mutation_cpu_ms_{part}"] = median(
+            [cpu.get(part, 0.0) for cpu in runs["cpu_ms_per_mutation"]])
     return runs, figures
 
 

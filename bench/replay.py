@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import re
 import resource
 import secrets
@@ -49,6 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # pragma: no cover - `python bench/replay.py`
     sys.path.insert(0, str(ROOT))
 
+from bench.cpu import machine_busy_seconds  # noqa: E402
 from infra.chain import StoredEntry, ledger_hash, stream_hash  # noqa: E402
 from infra.embedded import EmbeddedPostgres, url_with_database  # noqa: E402
 from infra.migrate import apply_migrations  # noqa: E402
@@ -71,14 +71,6 @@ def rss_mb() -> float:
 def _cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-def _machine_busy_seconds() -> float:
-    """CPU seconds all cores spent busy since boot (/proc/stat; 0 elsewhere)."""
-    with contextlib.suppress(OSError, ValueError):
-        ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-        return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
-    return 0.0
 
 
 @contextlib.contextmanager
@@ -189,11 +181,11 @@ async def replay_all(database_url: str, batch_size: int = 5000) -> dict[str, flo
                 samples.append(rss_mb())
                 mark[0] = position - position % (head / 10)
 
-        started, cpu, busy = time.perf_counter(), _cpu_seconds(), _machine_busy_seconds()
+        started, cpu, busy = time.perf_counter(), _cpu_seconds(), machine_busy_seconds()
         positions = await rebuild_many(database_url, chosen, progress,
                                        batch_size=batch_size, phases=phases)
         elapsed = time.perf_counter() - started
-        cpu, busy = _cpu_seconds() - cpu, _machine_busy_seconds() - busy
+        cpu, busy = _cpu_seconds() - cpu, machine_busy_seconds() - busy
     samples.append(rss_mb())
     print("rss at each tenth (MB):", " ".join(f"{m:.1f}" for m in samples), file=sys.stderr)
     head = float(max(positions.values()))

@@ -185,6 +185,10 @@ def markdown(report: dict[str, Any]) -> str:
         f"| `registerStartup`/s over HTTP, 16 clients (p95 {fig('mutations_p95_ms')} ms) | "
         f"{fig('mutations_per_s')} | raw appends: {fig('raw_appends_per_s')}/s | "
         f"{ratio('mutations_vs_raw_appends')} | ≥ 0.5 | {t['mutations_vs_raw_appends']} |",
+        f"| CPU per mutation, ms: HTTP process {fig('mutation_cpu_ms_server', '.2f')}, "
+        f"projector {fig('mutation_cpu_ms_server_children', '.2f')}, PostgreSQL "
+        f"{fig('mutation_cpu_ms_postgresql', '.2f')}; machine, load generator included | "
+        f"{fig('mutation_cpu_ms_machine', '.2f')} | | | | |",
         f"| replay of every projection, entries/s ({mod('b_replay', 'replay_all_events')} "
         f"generated; RSS growth after the first tenth "
         f"{mod('b_replay', 'replay_all_rss_growth_after_first_tenth_mb', '.1f')} MB) | "

@@ -1,0 +1,78 @@
+"""Where the CPU goes during a measurement: the server's own process (HTTP,
+with its command threads), its child processes (the projector), every
+PostgreSQL process and the whole machine, read from /proc before and after.
+Divided by the requests served, that is the CPU each request costs each part:
+the figure that says which part sets a rate once the machine is busy."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent busy since boot (/proc/stat; 0 elsewhere)."""
+    with contextlib.suppress(OSError, ValueError):
+        ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        return (sum(ticks) - ticks[3] - ticks[4]) / _TICKS
+    return 0.0
+
+
+def _processes() -> Iterator[tuple[int, int, str, float]]:
+    """(pid, parent pid, command name, CPU seconds) of every process we may read."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            text = (entry / "stat").read_text()
+            name = text[text.index("(") + 1:text.rindex(")")]
+            fields = text.rsplit(")", 1)[1].split()
+            cpu = (int(fields[11]) + int(fields[12])) / _TICKS
+            yield int(entry.name), int(fields[1]), name, cpu
+
+
+def _snapshot(server_pid: int) -> dict[str, float]:
+    """CPU seconds so far of each part, processes that died since not counted."""
+    rows = list(_processes())
+    children = {server_pid}
+    grew = True
+    while grew:  # descendants, however deep
+        found = {pid for pid, ppid, _n, _c in rows if ppid in children} - children
+        children |= found
+        grew = bool(found)
+    parts = {"server": 0.0, "server_children": 0.0, "postgresql": 0.0}
+    for pid, _ppid, name, cpu in rows:
+        if pid == server_pid:
+            parts["server"] += cpu
+        elif pid in children:
+            parts["server_children"] += cpu
+        elif name == "postgres":
+            parts["postgresql"] += cpu
+    parts["machine"] = machine_busy_seconds()
+    return parts
+
+
+@dataclass
+class CpuWindow:
+    """CPU seconds of each part between `start` and `stop`."""
+
+    server_pid: int
+    before: dict[str, float] = field(default_factory=dict)
+    used: dict[str, float] = field(default_factory=dict)
+
+    def start(self) -> None:
+        self.before = _snapshot(self.server_pid)
+
+    def stop(self) -> None:
+        after = _snapshot(self.server_pid)
+        self.used = {part: max(0.0, after[part] - self.before.get(part, 0.0)) for part in after}
+
+    def ms_per(self, requests: float) -> dict[str, float]:
+        """Milliseconds of CPU per request, by part."""
+        return {part: 1000 * seconds / requests for part, seconds in self.used.items()} \
+            if requests else {}
