@@ -36,8 +36,11 @@ def _processes() -> Iterator[tuple[int, int, str, float]]:
             yield int(entry.name), int(fields[1]), name, cpu
 
 
-def _snapshot(server_pid: int) -> dict[str, float]:
-    """CPU seconds so far of each part, processes that died since not counted."""
+Snapshot = dict[int, tuple[str, float]]  # pid: (part, CPU seconds so far)
+
+
+def _snapshot(server_pid: int) -> Snapshot:
+    """The CPU seconds so far of every process of each part."""
     rows = list(_processes())
     children = {server_pid}
     grew = True
@@ -45,32 +48,42 @@ def _snapshot(server_pid: int) -> dict[str, float]:
         found = {pid for pid, ppid, _n, _c in rows if ppid in children} - children
         children |= found
         grew = bool(found)
-    parts = {"server": 0.0, "server_children": 0.0, "postgresql": 0.0}
+    parts: Snapshot = {}
     for pid, _ppid, name, cpu in rows:
         if pid == server_pid:
-            parts["server"] += cpu
+            parts[pid] = ("server", cpu)
         elif pid in children:
-            parts["server_children"] += cpu
+            parts[pid] = ("server_children", cpu)
         elif name == "postgres":
-            parts["postgresql"] += cpu
-    parts["machine"] = machine_busy_seconds()
+            parts[pid] = ("postgresql", cpu)
     return parts
+
+
+def _used(before: Snapshot, after: Snapshot) -> dict[str, float]:
+    """Per part, what its processes used in between: compared process by process,
+    since connections come and go (one that ended in between is not counted)."""
+    used = {"server": 0.0, "server_children": 0.0, "postgresql": 0.0}
+    for pid, (part, cpu) in after.items():
+        earlier = before.get(pid)
+        used[part] += cpu - (earlier[1] if earlier and earlier[0] == part else 0.0)
+    return used
 
 
 @dataclass
 class CpuWindow:
-    """CPU seconds of each part between `start` and `stop`."""
+    """CPU seconds of each part, and of the machine, between `start` and `stop`."""
 
     server_pid: int
-    before: dict[str, float] = field(default_factory=dict)
+    before: Snapshot = field(default_factory=dict)
+    machine_before: float = 0.0
     used: dict[str, float] = field(default_factory=dict)
 
     def start(self) -> None:
-        self.before = _snapshot(self.server_pid)
+        self.before, self.machine_before = _snapshot(self.server_pid), machine_busy_seconds()
 
     def stop(self) -> None:
-        after = _snapshot(self.server_pid)
-        self.used = {part: max(0.0, after[part] - self.before.get(part, 0.0)) for part in after}
+        self.used = _used(self.before, _snapshot(self.server_pid))
+        self.used["machine"] = machine_busy_seconds() - self.machine_before
 
     def ms_per(self, requests: float) -> dict[str, float]:
         """Milliseconds of CPU per request, by part."""
