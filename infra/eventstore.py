@@ -9,7 +9,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 
 from domain.ledger import Ledger
-from infra.sync_ports import PgIdempotencyRecords, PgMemberships, PgVault
+from infra.sync_ports import KEY_TTL_SECONDS, PgIdempotencyRecords, PgMemberships, PgVault
 
 # Streams longer than this are read from a snapshot plus the events after it.
 SNAPSHOT_INTERVAL = 100
@@ -49,8 +49,8 @@ class WriteSide:
         self.pool.close()
 
 
-def open_write_side(database_url: str, pool_size: int = 10,
-                    group_commit: bool = True) -> WriteSide:
+def open_write_side(database_url: str, pool_size: int = 10, group_commit: bool = True,
+                    key_ttl_seconds: float = KEY_TTL_SECONDS) -> WriteSide:
     pool: ConnectionPool[Any] = ConnectionPool(
         database_url, min_size=1, max_size=pool_size, open=True,
         kwargs={"autocommit": True}, timeout=10,
@@ -58,4 +58,4 @@ def open_write_side(database_url: str, pool_size: int = 10,
     ledger = Ledger(ledger_env(database_url, pool_size), PgIdempotencyRecords(pool))
     ledger.recorder.group_commit = group_commit  # type: ignore[attr-defined]
     ledger.snapshotting_intervals = {}  # set per aggregate class by the composition root
-    return WriteSide(ledger, pool, PgMemberships(pool), PgVault(pool))
+    return WriteSide(ledger, pool, PgMemberships(pool), PgVault(pool, ttl_seconds=key_ttl_seconds))

@@ -16,8 +16,8 @@ connection."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -26,26 +26,31 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from domain.errors import ConflictError, DuplicateClaimError, DuplicateIdempotencyKeyError
+from infra import key_checks
 from infra.group_commit import GroupCommit
 from infra.pg_arrays import ByteaArray, Int8Array, TextArray, UuidArray
 
 COMMAND = ("SELECT p FROM ledger_command(%s::text, %s::text, %s::uuid, %b::text[], %b::text[],"
-           " %b::uuid[], %b::uuid[], %b::bigint[], %b::text[], %b::bytea[]) AS p")
+           " %b::uuid[], %b::uuid[], %b::bigint[], %b::text[], %b::bytea[], %b::text[],"
+           " %b::bytea[]) AS p")
 CLAIMED = "SELECT 1 FROM unique_claims WHERE kind = %s AND value = %s"
 
 
 BATCH = ("SELECT command, pos FROM ledger_commands(%s::int, %b::bigint[], %b::text[], %b::text[],"
          " %b::uuid[], %b::bigint[], %b::text[], %b::text[], %b::uuid[], %b::bigint[], %b::uuid[],"
-         " %b::bigint[], %b::text[], %b::bytea[])")
+         " %b::bigint[], %b::text[], %b::bytea[], %b::text[], %b::bytea[])")
+STALE_KEY = "PK001"  # ledger_check_keys: a key the command sealed with is no longer live
 
 
 @dataclass(frozen=True)
 class Command:
-    """One command's rows: its events, unique claims and idempotency key."""
+    """One command's rows: its events, unique claims and idempotency key, and
+    the persons' keys it sealed with (sha256 digests by user id)."""
 
     events: Sequence[StoredEvent]
     claims: Sequence[tuple[str, str, UUID]] = ()
     idempotency: tuple[str, str, UUID] | None = None
+    keys: Mapping[str, bytes] = field(default_factory=dict)
 
 
 class LedgerRecorder(PostgresApplicationRecorder):
@@ -69,7 +74,7 @@ class LedgerRecorder(PostgresApplicationRecorder):
     ) -> Sequence[int] | None:
         if not stored_events:
             return []
-        command = Command(stored_events, claims, idempotency)
+        command = Command(stored_events, claims, idempotency, key_checks.take())
         if not self.group_commit:
             return self._record_alone(command)
         positions = self._group.submit(command)
@@ -78,13 +83,17 @@ class LedgerRecorder(PostgresApplicationRecorder):
 
     def _record_alone(self, command: Command) -> list[int]:
         """One command, one transaction: its refusal becomes the domain's error."""
-        params = command_params(command.events, command.claims, command.idempotency)
+        params = command_params(command)
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             assert conn.autocommit  # the call is one implicit transaction
             try:
                 curs.execute(COMMAND, params, prepare=True)
             except psycopg.errors.UniqueViolation as exc:
                 raise _refusal(curs, exc, command.claims, command.idempotency) from None
+            except psycopg.Error as exc:
+                if exc.sqlstate == STALE_KEY:
+                    raise key_checks.StaleKeyError(str(exc)) from None
+                raise
             return [row["p"] if isinstance(row, dict) else row[0] for row in curs.fetchall()]
 
     def _record_batch(self, commands: Sequence[Command]) -> list[list[int] | BaseException | None]:
@@ -114,6 +123,7 @@ def batch_params(commands: Sequence[Command]) -> tuple[Any, ...]:
     keys = [(n, key) for n, c in enumerate(commands, 1) if (key := c.idempotency) is not None]
     claims = [(n, claim) for n, c in enumerate(commands, 1) for claim in c.claims]
     events = [(n, e) for n, c in enumerate(commands, 1) for e in c.events]
+    checks = sorted({pair for c in commands for pair in c.keys.items()})
     return (
         len(commands),
         Int8Array(n for n, _key in keys), TextArray(key[0] for _n, key in keys),
@@ -123,15 +133,14 @@ def batch_params(commands: Sequence[Command]) -> tuple[Any, ...]:
         Int8Array(n for n, _e in events), UuidArray(e.originator_id for _n, e in events),
         Int8Array(e.originator_version for _n, e in events),
         TextArray(e.topic for _n, e in events), ByteaArray(e.state for _n, e in events),
+        TextArray(user for user, _digest in checks), ByteaArray(digest for _user, digest in checks),
     )
 
 
-def command_params(
-    stored_events: Sequence[StoredEvent], claims: Sequence[tuple[str, str, UUID]],
-    idempotency: tuple[str, str, UUID] | None,
-) -> tuple[Any, ...]:
+def command_params(command: Command) -> tuple[Any, ...]:
     """`ledger_command`'s arguments: the key (or NULLs), the claims as three
-    parallel arrays, the events as four."""
+    parallel arrays, the events as four, the persons' keys as two."""
+    stored_events, claims, idempotency = command.events, command.claims, command.idempotency
     scope, key, stream = idempotency if idempotency is not None else (None, None, None)
     return (
         scope, key, stream,
@@ -142,6 +151,7 @@ def command_params(
         Int8Array(e.originator_version for e in stored_events),
         TextArray(e.topic for e in stored_events),
         ByteaArray(e.state for e in stored_events),
+        TextArray(command.keys), ByteaArray(command.keys.values()),
     )
 
 

@@ -135,7 +135,7 @@ async def running(
     instance stays the fallback that takes over if that process dies)."""
     pool = await open_pool(database_url, settings.db_pool_size)
     write = await asyncio.to_thread(open_write_side, database_url, settings.db_pool_size,
-                                    settings.group_commit)
+                                    settings.group_commit, settings.key_ttl_seconds)
     configure(write)
     projector = Projector(pool, projections)
     watch = ProjectionWatch(pool)

@@ -104,6 +104,13 @@ class Settings(BaseSettings):
             "take over within seconds if it dies)."
         ),
     )
+    key_ttl_seconds: float = Field(
+        default=300.0, ge=0,
+        description=(
+            "Seconds a person's key stays in memory after it was read (each command checks at "
+            "commit that the keys it sealed with are still live). `0`: read on every command."
+        ),
+    )
     group_commit: bool = Field(
         default=True,
         description=(

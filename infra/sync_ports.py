@@ -3,13 +3,18 @@ application services that run off the event loop."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 from uuid import UUID
 
+from cachetools import TTLCache
 from psycopg_pool import ConnectionPool
 
 from domain.actors import MemberRole
-from infra import pii
+from infra import key_checks, pii
+
+KEY_CACHE_SIZE = 10_000  # persons whose keys stay in memory, most recent first
+KEY_TTL_SECONDS = 300.0  # PASSERELLE_KEY_TTL_SECONDS
 
 
 class PgMemberships:
@@ -28,16 +33,41 @@ class PgMemberships:
 
 
 class PgVault:
-    """Keeps one AES key per person in `person_keys`."""
+    """Keeps one AES key per person in `person_keys`, and in memory: a key read
+    once serves the next commands without a query. Every command names the
+    keys it sealed with and its commit checks they are still live
+    (infra/key_checks.py), so a key forgotten on another instance is never
+    used: the command is refused and runs again with the key read afresh.
+    Keys leave memory after KEY_TTL_SECONDS, so that the bytes of a forgotten
+    key do not outlive the forget anywhere for long."""
 
-    def __init__(self, pool: ConnectionPool[Any]) -> None:
+    def __init__(self, pool: ConnectionPool[Any], cache_size: int = KEY_CACHE_SIZE,
+                 ttl_seconds: float = KEY_TTL_SECONDS) -> None:
         self.pool = pool
+        self._keys: TTLCache[str, bytes] | None = (
+            TTLCache(cache_size, ttl_seconds) if ttl_seconds > 0 else None)
+        self._lock = threading.Lock()  # TTLCache is not thread-safe
 
     def _key_for(self, user_id: str) -> bytes:
+        key = self._cached(user_id) if key_checks.keys_in_memory_allowed() else None
+        if key is None:
+            key = self._read_or_make(user_id)
+            if self._keys is not None:
+                with self._lock:
+                    self._keys[user_id] = key
+        key_checks.note(user_id, key)
+        return key
+
+    def _cached(self, user_id: str) -> bytes | None:
+        if self._keys is None:
+            return None
+        with self._lock:
+            return self._keys.get(user_id)
+
+    def _read_or_make(self, user_id: str) -> bytes:
         """The person's live key, made on first use (or after being forgotten).
-        Reading first spares a commit (a WAL flush) on every command of someone
-        who already has a key; a key forgotten between this read and the
-        command's commit is the same race as with the upsert alone."""
+        Reading first spares a commit (a WAL flush) for someone who already
+        has a key."""
         with self.pool.connection() as conn:
             found = conn.execute(
                 "SELECT key FROM person_keys WHERE user_id = %s AND key IS NOT NULL",
@@ -64,6 +94,9 @@ class PgVault:
                 "UPDATE person_keys SET key = NULL, forgotten_at = now() WHERE user_id = %s",
                 (user_id,),
             )
+        if self._keys is not None:
+            with self._lock:
+                self._keys.pop(user_id, None)
 
 
 class PgIdempotencyRecords:

@@ -18,6 +18,7 @@ from strawberry.dataloader import DataLoader
 
 from domain.actors import Actor, CommandContext
 from domain.policy import viewer_organisations
+from infra import key_checks
 from infra.settings import Settings
 from projections.engine import ProjectionWatch
 from projections.queries import organisations as org_q
@@ -41,7 +42,9 @@ class Services:
         min(32, cpus + 4) threads, 6 on two cores: commands mostly wait on
         PostgreSQL, so 16 clients would queue behind 6 threads."""
         loop = asyncio.get_running_loop()
-        call = functools.partial(contextvars.copy_context().run, fn, *args)  # as to_thread
+        # In a context of its own, as to_thread; run once more if a person's key
+        # it sealed with was forgotten meanwhile (infra/key_checks.py).
+        call = functools.partial(contextvars.copy_context().run, key_checks.run_checked, fn, *args)
         return await loop.run_in_executor(_command_threads(), call)
 
 

@@ -31,7 +31,9 @@ def test_a_childs_cpu_counts_for_the_children_not_the_process_itself() -> None:
         parent.wait(10)
     assert window.used["server_children"] >= 0.15
     assert window.used["server"] < window.used["server_children"]
-    assert window.used["machine"] >= window.used["server_children"]
+    # /proc/stat and the child's /proc/<pid>/stat are read one after the other,
+    # in ticks of 10 ms: the machine may show a few ticks less than the child.
+    assert window.used["machine"] >= window.used["server_children"] - 0.05
     per = window.ms_per(10)
     assert per["server_children"] == 1000 * window.used["server_children"] / 10
 

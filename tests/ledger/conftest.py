@@ -1,15 +1,19 @@
 """Fixtures of the ledger tests: one small recorded ledger per module, served
 over HTTP, and a plain SQL session to tamper with it as someone with database
-access would; whatever a test changes is put back after it."""
+access would; whatever a test changes is put back after it. And the write
+side alone, for tests of the recorder."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import asyncpg
+import pytest
 import pytest_asyncio
 
+from infra.eventstore import WriteSide, open_write_side
 from infra.settings import Settings
 from tests.organisations.documents import GRANT_LABEL, UPDATE_STARTUP, register_startup
 from tests.organisations.fixtures import module_api, module_settings  # noqa: F401 (fixtures)
@@ -56,3 +60,10 @@ async def empty_sql(database_url: str) -> AsyncIterator[asyncpg.Connection]:
     conn = await asyncpg.connect(database_url)
     yield conn
     await conn.close()
+
+
+@pytest.fixture
+def write(database_url: str) -> Iterator[WriteSide]:
+    """The ledger application and its ports on this test's database."""
+    with contextlib.closing(open_write_side(database_url, pool_size=4)) as side:
+        yield side

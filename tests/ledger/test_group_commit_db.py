@@ -4,7 +4,6 @@ behind, positions stay gapless and the chains verify."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -13,16 +12,9 @@ from eventsourcing.persistence import StoredEvent
 
 from domain.organisations.aggregates import Startup
 from infra.chain import StoredEntry, verify_ledger
-from infra.eventstore import WriteSide, open_write_side
+from infra.eventstore import WriteSide
 from infra.recorder import Command, LedgerRecorder
 from tests.organisations.builders import META
-
-
-@pytest.fixture
-def write(database_url: str) -> Iterator[WriteSide]:
-    side = open_write_side(database_url, pool_size=4)
-    yield side
-    side.close()
 
 
 def _startup(name: str, siren: str) -> Startup:
