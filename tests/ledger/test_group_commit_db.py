@@ -17,10 +17,10 @@ from infra.recorder import Command, LedgerRecorder
 from tests.organisations.builders import META
 
 
-def _startup(name: str, siren: str) -> Startup:
+def _startup(name: str, siren: str, user: str = "alice", contact: str | None = None) -> Startup:
     return Startup(name=name, siren=siren, description="Batteries", website=None, city="Lyon",
                    founded_year=2020, sectors=["Énergie"], technologies=["Batterie"],
-                   admin_user_id="alice", admin_contact="pii:v1:alice", meta=META)
+                   admin_user_id=user, admin_contact=contact or f"pii:v1:{user}", meta=META)
 
 
 def _stored(write: WriteSide, aggregate: Startup) -> list[StoredEvent]:

@@ -16,8 +16,7 @@ from domain.organisations.aggregates import Startup
 from infra import key_checks, pii
 from infra.eventstore import WriteSide, open_write_side
 from infra.recorder import Command
-from tests.ledger.test_group_commit_db import _recorder, _rows, _stored
-from tests.organisations.builders import META
+from tests.ledger.test_group_commit_db import _recorder, _rows, _startup, _stored
 
 T = TypeVar("T")
 
@@ -42,10 +41,7 @@ def _register(write: WriteSide, name: str, siren: str) -> Startup:
 
 
 def _sealed_startup(write: WriteSide, name: str, siren: str, user: str) -> Startup:
-    contact = write.vault.seal(user, {"email": f"{siren}@example.fr"})
-    return Startup(name=name, siren=siren, description="Batteries", website=None, city="Lyon",
-                   founded_year=2020, sectors=["Énergie"], technologies=["Batterie"],
-                   admin_user_id=user, admin_contact=contact, meta=META)
+    return _startup(name, siren, user, write.vault.seal(user, {"email": f"{siren}@example.fr"}))
 
 
 def _ledger_size(url: str) -> int:
@@ -87,17 +83,18 @@ def test_the_command_run_again_seals_with_the_new_key(
     other.vault.forget("alice")
     runs: list[bool] = []
 
-    def command() -> Startup:
+    def command(name: str, siren: str) -> Startup:
         runs.append(key_checks.keys_in_memory_allowed())
-        return _register(write, "Beta", "552100554")
+        return _register(write, name, siren)
 
-    _in_own_context(lambda: key_checks.run_checked(command))
+    _in_own_context(lambda: key_checks.run_checked(command, "Beta", "552100554"))
     assert runs == [True, False]  # the second run read the key from the database
     assert _ledger_size(database_url) == 2
     assert _contact_of(database_url, "552100554") == {"email": "552100554@example.fr"}
     # ... and the key it read is now the one in memory: the next command passes at once.
     runs.clear()
-    _in_own_context(lambda: key_checks.run_checked(lambda: _register(write, "Gamma", "404833048")))
+    _in_own_context(lambda: key_checks.run_checked(command, "Gamma", "404833048"))
+    assert runs == [True]
     assert _ledger_size(database_url) == 3
 
 
