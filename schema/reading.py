@@ -16,7 +16,9 @@ from strawberry.types import Info
 from projections.base import Evolve
 from projections.pagination import Page, PaginationError, clamp_first
 from projections.queries.timetravel import fold_stream, wants_past
+from schema import shared_batches
 from schema.errors import bad_request
+from schema.shared_batches import BatchQuery
 
 
 def parse_id(value: strawberry.ID | str | None) -> UUID | None:
@@ -29,16 +31,13 @@ def parse_id(value: strawberry.ID | str | None) -> UUID | None:
         return None
 
 
-BatchQuery = Callable[[asyncpg.Connection, list[Any]], Awaitable[dict[Any, Any]]]
-
-
 def batch_loader(query: BatchQuery, default: Any = None) -> Callable[[asyncpg.Pool], DataLoader[Any, Any]]:
-    """A DataLoader factory for `Context.loader`: one query per request and kind."""
+    """A DataLoader factory for `Context.loader`: one query per kind for all
+    the requests that ask in the same loop iteration (schema/shared_batches.py)."""
 
     def make(pool: asyncpg.Pool) -> DataLoader[Any, Any]:
         async def load(keys: list[Any]) -> list[Any]:
-            async with pool.acquire() as conn:
-                found = await query(conn, keys)
+            found = await shared_batches.load(pool, query, keys)
             return [found.get(k, default) for k in keys]
 
         return DataLoader(load_fn=load)
