@@ -132,17 +132,27 @@ def compare_writes(variants: dict[str, dict[str, str]], seconds: float, clients:
             raw_url = db.url
             load(servers[name], registrations(clients), 1.0, clients, FIRST_SIREN)  # warm-up
         runs: dict[str, list[float]] = {name: [] for name in [*variants, "raw"]}
+        cpu_runs: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
         for k in range(rounds):
             for name, server in servers.items():
-                runs[name].append(load(server, registrations(clients), seconds, clients,
-                                       FIRST_SIREN + (k + 1) * 1_000_000)["rps"])
+                cpu = CpuWindow(server.process.pid)
+                cpu.start()
+                done = load(server, registrations(clients), seconds, clients,
+                            FIRST_SIREN + (k + 1) * 1_000_000)
+                cpu.stop()
+                runs[name].append(done["rps"])
+                cpu_runs[name].append(cpu.ms_per(done["requests"]))
             runs["raw"].append(appends_per_second(raw_url, seconds)["raw_appends_per_s"])
             log.info("round %d: %s", k + 1,
                      ", ".join(f"{n} {v[-1]:.0f}/s" for n, v in runs.items()))
     ratios = {name: median([m / r for m, r in zip(runs[name], runs["raw"], strict=True)])
               for name in variants}
+    # CPU per mutation moves less than the rates when the machine is shared.
+    cpu_ms = {name: {part: median([c.get(part, 0.0) for c in cpu_runs[name]])
+                     for part in ("server", "server_children", "postgresql", "machine")}
+              for name in variants}
     return {"runs": runs, "mutations_per_s": {n: median(v) for n, v in runs.items()},
-            "mutations_vs_raw_appends": ratios}
+            "mutations_vs_raw_appends": ratios, "cpu_ms_per_mutation": cpu_ms}
 
 
 def parse_variant(text: str) -> tuple[str, dict[str, str]]:
