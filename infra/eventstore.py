@@ -9,7 +9,8 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 
 from domain.ledger import Ledger
-from infra.sync_ports import KEY_TTL_SECONDS, PgIdempotencyRecords, PgMemberships, PgVault
+from infra.settings import KEY_TTL_SECONDS
+from infra.sync_ports import PgIdempotencyRecords, PgMemberships, PgVault
 
 # Streams longer than this are read from a snapshot plus the events after it.
 SNAPSHOT_INTERVAL = 100

@@ -16,6 +16,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Well-known on purpose: anyone can mint tokens with it, which is what local development
 # and demos want and what production must never accept (see `_refuse_dev_secret_in_production`).
 DEFAULT_JWT_SECRET = "passerelle-development-secret-do-not-use-in-production"
+# Persons' keys in memory (infra/sync_ports.py PgVault): also the default of
+# callers that open the write side without settings (tests, CLIs).
+KEY_TTL_SECONDS = 300.0
 
 LogLevel = Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"]
 
@@ -105,7 +108,7 @@ class Settings(BaseSettings):
         ),
     )
     key_ttl_seconds: float = Field(
-        default=300.0, ge=0,
+        default=KEY_TTL_SECONDS, ge=0,
         description=(
             "Seconds a person's key stays in memory after it was read (each command checks at "
             "commit that the keys it sealed with are still live). `0`: read on every command."

@@ -12,9 +12,9 @@ from psycopg_pool import ConnectionPool
 
 from domain.actors import MemberRole
 from infra import key_checks, pii
+from infra.settings import KEY_TTL_SECONDS
 
 KEY_CACHE_SIZE = 10_000  # persons whose keys stay in memory, most recent first
-KEY_TTL_SECONDS = 300.0  # PASSERELLE_KEY_TTL_SECONDS
 
 
 class PgMemberships:
@@ -32,6 +32,19 @@ class PgMemberships:
         return {row[0]: MemberRole(row[1]) for row in rows}
 
 
+class _NoMemory:
+    """The vault's key memory when PASSERELLE_KEY_TTL_SECONDS is 0: keeps nothing."""
+
+    def get(self, _user_id: str) -> None:
+        return None
+
+    def __setitem__(self, _user_id: str, _key: bytes) -> None:
+        pass
+
+    def pop(self, _user_id: str, _default: None = None) -> None:
+        return None
+
+
 class PgVault:
     """Keeps one AES key per person in `person_keys`, and in memory: a key read
     once serves the next commands without a query. Every command names the
@@ -44,23 +57,20 @@ class PgVault:
     def __init__(self, pool: ConnectionPool[Any], cache_size: int = KEY_CACHE_SIZE,
                  ttl_seconds: float = KEY_TTL_SECONDS) -> None:
         self.pool = pool
-        self._keys: TTLCache[str, bytes] | None = (
-            TTLCache(cache_size, ttl_seconds) if ttl_seconds > 0 else None)
+        self._keys: TTLCache[str, bytes] | _NoMemory = (
+            TTLCache(cache_size, ttl_seconds) if ttl_seconds > 0 else _NoMemory())
         self._lock = threading.Lock()  # TTLCache is not thread-safe
 
     def _key_for(self, user_id: str) -> bytes:
         key = self._cached(user_id) if key_checks.keys_in_memory_allowed() else None
         if key is None:
             key = self._read_or_make(user_id)
-            if self._keys is not None:
-                with self._lock:
-                    self._keys[user_id] = key
+            with self._lock:
+                self._keys[user_id] = key
         key_checks.note(user_id, key)
         return key
 
     def _cached(self, user_id: str) -> bytes | None:
-        if self._keys is None:
-            return None
         with self._lock:
             return self._keys.get(user_id)
 
@@ -94,9 +104,8 @@ class PgVault:
                 "UPDATE person_keys SET key = NULL, forgotten_at = now() WHERE user_id = %s",
                 (user_id,),
             )
-        if self._keys is not None:
-            with self._lock:
-                self._keys.pop(user_id, None)
+        with self._lock:
+            self._keys.pop(user_id, None)
 
 
 class PgIdempotencyRecords:
