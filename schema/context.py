@@ -59,8 +59,10 @@ def _command_threads() -> ThreadPoolExecutor:
 
 
 class Loaders:
-    """Per-request DataLoaders: one query per kind of thing per request. Each is
-    made on first use (most requests need one kind, or none: a cached answer)."""
+    """Per-request DataLoaders: one query per kind of thing per request, shared
+    with the other requests asking in the same loop iteration (schema/
+    shared_batches.py). Each is made on first use (most requests need one
+    kind, or none: a cached answer)."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool

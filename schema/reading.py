@@ -33,7 +33,8 @@ def parse_id(value: strawberry.ID | str | None) -> UUID | None:
 
 def batch_loader(query: BatchQuery, default: Any = None) -> Callable[[asyncpg.Pool], DataLoader[Any, Any]]:
     """A DataLoader factory for `Context.loader`: one query per kind for all
-    the requests that ask in the same loop iteration (schema/shared_batches.py)."""
+    the requests that ask in the same loop iteration (schema/shared_batches.py).
+    Those requests get the same row objects: never change a loaded value."""
 
     def make(pool: asyncpg.Pool) -> DataLoader[Any, Any]:
         async def load(keys: list[Any]) -> list[Any]:

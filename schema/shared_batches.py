@@ -12,11 +12,15 @@ query that starts after it asked (after its mutation's wait for the
 projections, so read-your-writes holds).
 
 A failed query fails the loads of every request that shared it; a request
-cancelled while waiting does not cancel the query for the others."""
+cancelled while waiting does not cancel the query for the others. The query
+runs in a context of its own, not in the first asker's: no request's context
+variables (correlation id, actor) reach work done for the others. The rows
+it returns are shared by those requests: never change a loaded value."""
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
@@ -53,7 +57,8 @@ async def load(pool: asyncpg.Pool, query: BatchQuery, keys: list[Any]) -> dict[A
 
 def _close(slot: tuple[asyncpg.Pool, BatchQuery], batch: _Batch) -> None:
     del _OPEN[slot]
-    task = asyncio.ensure_future(_run(*slot, batch))
+    task = asyncio.get_running_loop().create_task(_run(*slot, batch),
+                                                  context=contextvars.Context())
     _RUNNING.add(task)
     task.add_done_callback(_RUNNING.discard)
 

@@ -1,4 +1,5 @@
-"""Per-request DataLoaders for deal rows (one query per kind per request)."""
+"""Per-request DataLoaders for deal rows (one query per kind per request, shared
+with concurrent requests: schema/shared_batches.py)."""
 
 from __future__ import annotations
 

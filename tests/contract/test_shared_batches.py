@@ -6,6 +6,7 @@ a request that goes away does not take the others' answer with it."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,18 +16,22 @@ import pytest
 from schema import shared_batches
 from schema.reading import batch_loader
 
+REQUEST: contextvars.ContextVar[str] = contextvars.ContextVar("request", default="none")
+
 
 class Squares:
     """A batch query that records the keys of each call it serves."""
 
     def __init__(self, fail: bool = False) -> None:
         self.calls: list[list[int]] = []
+        self.seen_request: list[str] = []
         self.fail = fail
         self.release = asyncio.Event()
         self.release.set()
 
     async def __call__(self, conn: asyncpg.Connection, keys: list[int]) -> dict[int, Any]:
         self.calls.append(list(keys))
+        self.seen_request.append(REQUEST.get())
         await self.release.wait()
         if self.fail:
             await conn.fetchval("SELECT 1 / 0")
@@ -100,3 +105,15 @@ async def test_nothing_is_left_open_after_a_batch(pool: asyncpg.Pool) -> None:
     await asyncio.sleep(0)
     assert not shared_batches._OPEN
     assert not shared_batches._RUNNING
+
+
+async def test_the_shared_query_runs_in_no_requests_context(pool: asyncpg.Pool) -> None:
+    """Its work (log lines with a correlation id, say) belongs to none of them."""
+    query = Squares()
+
+    async def request(name: str, key: int) -> int:
+        REQUEST.set(name)
+        return await batch_loader(query)(pool).load(key)
+
+    assert await asyncio.gather(request("A", 1), request("B", 2)) == [1, 4]
+    assert query.seen_request == ["none"]

@@ -1,5 +1,6 @@
 """Migration 0012 rewrites three IMMUTABLE helpers in PL/pgSQL so that their
-plans are cached for the session instead of made again by every statement.
+plans are cached for the session instead of made again by every statement
+(PostgreSQL up to 17).
 Their results must stay exactly those of the SQL definitions they replace:
 search vectors are stored from `passerelle_join`, and every entry's hash
 covers `ledger_entry_bytes` (and so `ledger_micros`)."""
@@ -86,8 +87,8 @@ async def test_stored_vectors_are_unchanged(conn: asyncpg.Connection) -> None:
 
 
 async def test_the_helpers_are_planned_once_per_session(conn: asyncpg.Connection) -> None:
-    """Back in LANGUAGE sql they would be planned again by every statement
-    (they call STABLE built-ins, so PostgreSQL never inlines them)."""
+    """Back in LANGUAGE sql, PostgreSQL up to 17 would plan them again in every
+    statement (they call STABLE built-ins, so they are never inlined)."""
     languages = dict(await conn.fetch(
         "SELECT p.proname, l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang"
         " WHERE p.proname = ANY($1::text[]) AND p.pronamespace = 'public'::regnamespace",
