@@ -92,12 +92,8 @@ def writes(server: Server, db_url: str, seconds: float, clients: int,
     runs: dict[str, Any] = {"mutations": [], "raw_appends": [], "ratio": [],
                             "cpu_ms_per_mutation": []}
     for k in range(rounds):
-        cpu = CpuWindow(server.process.pid)
-        cpu.start()
-        mutations = load(server, registrations(clients), seconds, clients,
-                         FIRST_SIREN + (k + 1) * 1_000_000)
-        cpu.stop()
-        runs["cpu_ms_per_mutation"].append(cpu.ms_per(mutations["requests"]))
+        mutations, cpu_ms = mutation_round(server, seconds, clients, k)
+        runs["cpu_ms_per_mutation"].append(cpu_ms)
         raw = appends_per_second(db_url, seconds)
         runs["mutations"].append(mutations)
         runs["raw_appends"].append(raw)
@@ -111,10 +107,29 @@ def writes(server: Server, db_url: str, seconds: float, clients: int,
         "mutations_vs_raw_appends": median(runs["ratio"]),
         "mutation_errors": sum(r["errors"] for r in runs["mutations"]),
     }
-    for part in ("server", "server_children", "postgresql", "machine"):
-        figures[f"mutation_cpu_ms_{part}"] = median(
-            [cpu.get(part, 0.0) for cpu in runs["cpu_ms_per_mutation"]])
+    figures.update((f"mutation_cpu_ms_{part}", ms)
+                   for part, ms in median_cpu(runs["cpu_ms_per_mutation"]).items())
     return runs, figures
+
+
+def mutation_round(server: Server, seconds: float, clients: int,
+                   k: int) -> tuple[dict[str, float], dict[str, float]]:
+    """Round `k` of registrations (SIRENs of its own) and the CPU each part
+    of the machine spent per mutation meanwhile, read from `/proc`."""
+    cpu = CpuWindow(server.process.pid)
+    cpu.start()
+    done = load(server, registrations(clients), seconds, clients,
+                FIRST_SIREN + (k + 1) * 1_000_000)
+    cpu.stop()
+    return done, cpu.ms_per(done["requests"])
+
+
+CPU_PARTS = ("server", "server_children", "postgresql", "machine")
+
+
+def median_cpu(rounds: list[dict[str, float]]) -> dict[str, float]:
+    """Each part's median over the rounds' CPU per mutation."""
+    return {part: median([cpu.get(part, 0.0) for cpu in rounds]) for part in CPU_PARTS}
 
 
 def compare_writes(variants: dict[str, dict[str, str]], seconds: float, clients: int,
@@ -138,23 +153,16 @@ def compare_writes(variants: dict[str, dict[str, str]], seconds: float, clients:
             # Rotated each round: work a round leaves behind (autovacuum, a
             # checkpoint) is not always billed to the same next variant.
             for name in names[k % len(names):] + names[:k % len(names)]:
-                server = servers[name]
-                cpu = CpuWindow(server.process.pid)
-                cpu.start()
-                done = load(server, registrations(clients), seconds, clients,
-                            FIRST_SIREN + (k + 1) * 1_000_000)
-                cpu.stop()
+                done, cpu_ms = mutation_round(servers[name], seconds, clients, k)
                 runs[name].append(done["rps"])
-                cpu_runs[name].append(cpu.ms_per(done["requests"]))
+                cpu_runs[name].append(cpu_ms)
             runs["raw"].append(appends_per_second(raw_url, seconds)["raw_appends_per_s"])
             log.info("round %d: %s", k + 1,
                      ", ".join(f"{n} {v[-1]:.0f}/s" for n, v in runs.items()))
     ratios = {name: median([m / r for m, r in zip(runs[name], runs["raw"], strict=True)])
               for name in variants}
     # CPU per mutation moves less than the rates when the machine is shared.
-    cpu_ms = {name: {part: median([c.get(part, 0.0) for c in cpu_runs[name]])
-                     for part in ("server", "server_children", "postgresql", "machine")}
-              for name in variants}
+    cpu_ms = {name: median_cpu(cpu_runs[name]) for name in variants}
     return {"runs": runs, "mutations_per_s": {n: median(v) for n, v in runs.items()},
             "mutations_vs_raw_appends": ratios, "cpu_ms_per_mutation": cpu_ms}
 

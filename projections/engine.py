@@ -9,7 +9,7 @@ import contextlib
 import logging
 import weakref
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
 import asyncpg
 
@@ -243,7 +243,7 @@ class ProjectionWatch:
         """Reads the position from the database; concurrent callers share one read."""
         if self._refreshing is None or self._refreshing.done():
             self._refreshing = asyncio.ensure_future(self._read())
-            self._refreshing.add_done_callback(_retrieved)
+            self._refreshing.add_done_callback(leave_error_to_callers)
         return await asyncio.shield(self._refreshing)
 
     async def _read(self) -> int:
@@ -269,8 +269,9 @@ class ProjectionWatch:
         return True
 
 
-def _retrieved(future: asyncio.Future[int]) -> None:
-    """A shared read's error belongs to its callers, even if all were cancelled."""
+def leave_error_to_callers(future: asyncio.Future[Any]) -> None:
+    """A shared read's error belongs to its callers, even if all were cancelled
+    (asyncio would otherwise log it as never retrieved)."""
     if not future.cancelled():
         future.exception()
 

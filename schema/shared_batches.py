@@ -26,6 +26,8 @@ from typing import Any
 
 import asyncpg
 
+from projections.engine import leave_error_to_callers
+
 BatchQuery = Callable[[asyncpg.Connection, list[Any]], Awaitable[dict[Any, Any]]]
 
 
@@ -64,7 +66,7 @@ def _close(slot: tuple[asyncpg.Pool, BatchQuery], batch: _Batch) -> None:
 
 
 async def _run(pool: asyncpg.Pool, query: BatchQuery, batch: _Batch) -> None:
-    batch.result.add_done_callback(_retrieved)
+    batch.result.add_done_callback(leave_error_to_callers)
     try:
         async with pool.acquire() as conn:
             found = await query(conn, list(batch.keys))
@@ -75,9 +77,3 @@ async def _run(pool: asyncpg.Pool, query: BatchQuery, batch: _Batch) -> None:
         raise
     else:
         batch.result.set_result(found)
-
-
-def _retrieved(result: asyncio.Future[dict[Any, Any]]) -> None:
-    """The error belongs to the callers, even if every one was cancelled."""
-    if not result.cancelled():
-        result.exception()
