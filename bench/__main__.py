@@ -285,7 +285,7 @@ def main(seconds: float, rounds: int, clients: int, out: str, only: tuple[str, .
                 targets = read_targets(stack, server, db, logs, peer_info, not no_peer)
                 read_runs, read_figures = reads(targets, seconds, clients, rounds)
             figures.update(read_figures)
-            ctx = modules.Context(server.url, db.url, token, server.process.pid)
+            ctx = modules.Context(server.url, db.url, token, server.process.pid, overrides)
             names = [] if no_modules else modules.discover(list(only) or None)
             extra = asyncio.run(modules.run_all(ctx, names, module_timeout))
     method = {"clients": clients, "seconds_per_measurement": seconds, "rounds": rounds,

@@ -53,7 +53,7 @@ def main(spy_out: str | None, server_env: tuple[str, ...]) -> None:
             running_server(db.url, logs / "server.log", env=extra) as server:
         ctx = modules.Context(server.url, db.url, token, server.process.pid)
         with _profiled(server.process.pid, spy_out):
-            figures = asyncio.run(b_live.run(ctx))
+            figures = asyncio.run(b_live.run_on(ctx))
     click.echo(json.dumps(figures, indent=2))
 
 

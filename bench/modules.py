@@ -1,6 +1,8 @@
 """Extra benchmarks: every bench/b_*.py with `async def run(ctx) -> dict[str,
 float]`, run against the bench's server; their figures join the report under
-the module's name, and a failure is recorded instead of stopping the bench."""
+the module's name, and a failure is recorded instead of stopping the bench.
+A module may start a server of its own (`ctx.server_env` are the runner's
+settings for it), as b_live does to measure a heap nothing else has grown."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ class Context:
     database_url: str
     make_token: Callable[..., str]
     server_pid: int | None = None
+    server_env: dict[str, str] = field(default_factory=dict)  # the runner's --server-env
 
     def token(self, sub: str, role: str, orgs: list[str] | tuple[str, ...] = ()) -> str:
         return self.make_token(sub, role, orgs)

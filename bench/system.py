@@ -39,21 +39,29 @@ class Database:
 @contextlib.contextmanager
 def fresh_database(settings: Settings) -> Iterator[Database]:
     """A new, empty database for this run, dropped afterwards."""
-    name = f"passerelle_bench_{secrets.token_hex(4)}"
     with contextlib.ExitStack() as stack:
         if settings.database_url:
             admin, embedded = settings.database_url, False
         else:
             server = stack.enter_context(EmbeddedPostgres(settings.data_dir))
             admin, embedded = server.admin_url, True
+        with sibling_database(admin, embedded) as db:
+            yield db
+
+
+@contextlib.contextmanager
+def sibling_database(admin: str, embedded: bool = False) -> Iterator[Database]:
+    """A new, empty database on the server of `admin` (any database URL there),
+    dropped afterwards."""
+    name = f"passerelle_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield Database(url_with_database(admin, name), admin, name, embedded)
+    finally:
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        try:
-            yield Database(url_with_database(admin, name), admin, name, embedded)
-        finally:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                             .format(sql.Identifier(name)))
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                         .format(sql.Identifier(name)))
 
 
 def free_port() -> int:
