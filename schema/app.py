@@ -35,6 +35,7 @@ from schema.inputs import compile_inputs
 from schema.live.handler import LiveHandler
 from schema.live.shared import SharedEventExecution
 from schema.pipeline import Pipeline
+from schema.subscribe import prepared, subscription_results
 
 
 def _is_internal(error: Any) -> bool:
@@ -87,7 +88,8 @@ def build_schema(
 
 class _Schema(strawberry.Schema):
     """Logs only masked (internal) errors: a client's bad query is not our error.
-    `execute` runs the extensions' work without their machinery (`Pipeline`)."""
+    `execute` runs the extensions' work without their machinery (`Pipeline`), and
+    so does `stream` for valid subscriptions."""
 
     pipeline: Pipeline | None = None
 
@@ -107,6 +109,23 @@ class _Schema(strawberry.Schema):
         return await self.pipeline.execute(
             self, query, variable_values, context_value, root_value, operation_name,
             allowed_operation_types, operation_extensions, document)
+
+    async def stream(
+        self, query: str | None, variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None, root_value: Any | None = None,
+        operation_name: str | None = None, operation_extensions: dict[str, Any] | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+    ) -> Any:
+        """A valid subscription without the extensions' machinery (schema/subscribe.py);
+        anything else as strawberry streams it."""
+        ctx = None if self.pipeline is None else prepared(
+            self.pipeline, self, query, variable_values, context_value, root_value,
+            operation_name, allowed_operation_types, operation_extensions)
+        if ctx is None or self.pipeline is None:
+            return await super().stream(
+                query, variable_values, context_value, root_value, operation_name,
+                operation_extensions, allowed_operation_types)
+        return subscription_results(self.pipeline, self, ctx)
 
     def process_errors(self, errors: list[GraphQLError],
                        execution_context: ExecutionContext | None = None) -> None:

@@ -16,7 +16,7 @@ they do is done here directly, in the same order and with the same outcome:
   whole pipeline (strawberry's hook does not run when an exception unwinds it);
 * `process_errors` (logging) on the same errors at the same moments.
 
-Subscriptions and `stream` (WebSocket) keep strawberry's path and extensions."""
+`stream` (WebSocket) has the same for valid subscriptions: schema/subscribe.py."""
 
 from __future__ import annotations
 
@@ -45,6 +45,11 @@ if TYPE_CHECKING:
 CACHE_SIZE = 1024  # documents, as ParserCache(maxsize=1024) and ValidationCache had
 # Raised to the caller, as strawberry's execute does (not turned into errors).
 _RAISED = (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
+
+
+def as_graphql_error(exc: Exception) -> GraphQLError:
+    """strawberry's `_coerce_error`: the error itself, or wrapped with it as cause."""
+    return exc if isinstance(exc, GraphQLError) else GraphQLError(str(exc), original_error=exc)
 
 
 class ValidationCache:
@@ -106,9 +111,8 @@ class Pipeline:
         except _RAISED:
             raise
         except Exception as exc:  # as strawberry: the error as it is, not masked
-            error = exc if isinstance(exc, GraphQLError) else GraphQLError(
-                str(exc), original_error=exc)
-            return self._finish(schema, ctx, PreExecutionError(data=None, errors=[error]))
+            return self._finish(schema, ctx, PreExecutionError(
+                data=None, errors=[as_graphql_error(exc)]))
         if isinstance(result, PreExecutionError):
             return result
         ctx.result = result
