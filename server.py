@@ -42,6 +42,7 @@ from schema.app import PasserelleGraphQL, build_schema
 from schema.auth import AuthMiddleware
 from schema.context import Services, context_for
 from schema.http import GraphQLHttp, HttpLimits
+from schema.live.wire import WireMiddleware
 from schema.observability import RequestLogMiddleware
 from schema.persisted import PersistedQueries
 from schema.ratelimit import RateLimiter, RateLimitMiddleware
@@ -157,7 +158,9 @@ def create_app(
         routes=[Route("/graphql", http.handle, methods=["GET", "POST"]),
                 WebSocketRoute("/graphql", graphql), Route("/healthz", healthz),
                 Route("/readyz", readyz), Route("/metrics", metrics)],
-        middleware=[Middleware(RequestLogMiddleware, access_log=settings.access_log),
+        # WireMiddleware first: below it the ASGI layers wrap the server's `send`.
+        middleware=[Middleware(WireMiddleware),
+                    Middleware(RequestLogMiddleware, access_log=settings.access_log),
                     Middleware(AuthMiddleware, settings=settings),
                     Middleware(RateLimitMiddleware, limiter=limiter)],
         lifespan=lifespan,

@@ -34,6 +34,10 @@ PROJECTION_LAG = Gauge(
     "passerelle_projection_lag", "Ledger entries not yet projected (slowest projection)",
     registry=REGISTRY,
 )
+LIVE_MESSAGES = Counter(
+    "passerelle_live_messages", "Live ledger messages sent, by path: wire (pre-framed, "
+    "written to the socket), asgi (pre-encoded, through the ASGI send), executed (GraphQL)",
+    ["path"], registry=REGISTRY)
 SUBSCRIBERS = Gauge("passerelle_subscribers", "Live ledger subscribers on this instance",
                     registry=REGISTRY)
 POOL_SIZE = Gauge("passerelle_pool_connections", "Read pool connections by state",

@@ -9,7 +9,9 @@ subscriber per entry.
 The message is byte for byte the one strawberry would send: `{"id": …, "type":
 "next", "payload": {"data": …}}`, encoded by orjson (the view's `encode_json`).
 Results with errors are never shared: those entries take the normal path, as
-does everything when the operation's id is unknown (not over our handler)."""
+does everything when the operation's id is unknown (not over our handler).
+Under uvicorn the message skips the ASGI layers too: schema/live/wire.py.
+`passerelle_live_messages_total{path}` counts the three paths."""
 
 from __future__ import annotations
 
@@ -22,7 +24,14 @@ import orjson
 from starlette.websockets import WebSocketDisconnect
 from strawberry.types import Info
 
+from infra.observability import LIVE_MESSAGES
 from schema.live.shared import result_key, shared_result
+from schema.live.wire import Wire
+from schema.observability import labelled
+
+SENT_BY_WIRE = labelled(LIVE_MESSAGES, "wire")  # pre-framed, straight to the socket
+SENT_BY_ASGI = labelled(LIVE_MESSAGES, "asgi")  # pre-encoded, through the ASGI send
+SENT_EXECUTED = labelled(LIVE_MESSAGES, "executed")  # strawberry's normal path
 
 # The graphql-transport-ws operation whose task is running (set by LiveHandler).
 OPERATION_ID: ContextVar[str | None] = ContextVar("passerelle_operation_id", default=None)
@@ -31,7 +40,7 @@ OPERATION_ID: ContextVar[str | None] = ContextVar("passerelle_operation_id", def
 class FrameSender:
     """One subscription's way to the wire for entries already computed."""
 
-    __slots__ = ("key", "operation", "prefix", "websocket")
+    __slots__ = ("key", "operation", "prefix", "websocket", "wire")
 
     def __init__(self, info: Info[Any, Any], operation_id: str) -> None:
         raw = info._raw_info
@@ -42,6 +51,7 @@ class FrameSender:
         coerced: Mapping[str, Any] = getattr(values, "coerced", values)
         self.key = result_key(self.operation, raw.fragments, coerced)
         self.websocket = info.context.request
+        self.wire = Wire.of(getattr(self.websocket, "scope", None))
         self.prefix = '{"id":' + orjson.dumps(operation_id).decode() + ',"type":"next","payload":'
 
     @classmethod
@@ -62,6 +72,10 @@ class FrameSender:
         text = self.message(obj)
         if text is None:
             return False
+        if self.wire is not None and self.wire.write_text(text):
+            SENT_BY_WIRE.inc()
+            return True
+        SENT_BY_ASGI.inc()
         try:
             await self.websocket.send({"type": "websocket.send", "text": text})
         except (WebSocketDisconnect, OSError, RuntimeError):

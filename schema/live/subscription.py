@@ -17,7 +17,7 @@ from projections.pagination import PaginationError
 from schema.errors import bad_request, unauthenticated
 from schema.ledger import LedgerEntry, LedgerFilter, _filter, access_of
 from schema.live.follower import Follower
-from schema.live.frames import FrameSender
+from schema.live.frames import SENT_EXECUTED, FrameSender
 from schema.live.shared import shared_entry
 from schema.live.viewer import Viewer
 
@@ -95,6 +95,7 @@ class LiveSubscription:
                             # A key destroyed (forgetPerson) since the last batch must not be used.
                             info.context.loaders.person_key.clear_all()
                             stale = False
+                        SENT_EXECUTED.inc()
                         yield obj
         finally:
             follower.close()

@@ -9,8 +9,10 @@ import asyncio
 import contextlib
 import gc
 import json
+import re
 from typing import Any
 
+import httpx
 import orjson
 from graphql import OperationDefinitionNode, parse
 
@@ -58,6 +60,7 @@ async def test_every_subscriber_gets_the_normal_paths_bytes_and_only_what_it_may
         ("aud-other-id", token("frames-aud-x", "auditor"), "sub-\"x\"", FIELDS),
         ("aud-other-doc", token("frames-aud-y", "auditor"), "1", "position type"),
     ]
+    sent_before = await _sent_by_path(server)
     async with contextlib.AsyncExitStack() as stack:
         clients: dict[str, LiveClient] = {}
         for name, bearer, op, fields in viewers:
@@ -85,6 +88,20 @@ async def test_every_subscriber_gets_the_normal_paths_bytes_and_only_what_it_may
                 assert raw == reference[position].replace('"id":"1"', _id(name, viewers)), name
     other_doc = received["aud-other-doc"].values()
     assert all('"payload"' not in raw.split('"ledger"')[1] for raw in other_doc)
+    # Each message counted once, by the path it took: under uvicorn, the shared
+    # ones were framed and written straight to the socket (schema/live/wire.py).
+    sent = {path: count - sent_before.get(path, 0)
+            for path, count in (await _sent_by_path(server)).items()}
+    assert sum(sent.values()) == sum(len(r) for r in received.values())
+    assert sent["wire"] > sent["executed"] > 0 and sent.get("asgi", 0) == 0
+
+
+async def _sent_by_path(server: Server) -> dict[str, int]:
+    """passerelle_live_messages_total by path, from the server's /metrics."""
+    async with httpx.AsyncClient() as http:
+        text = (await http.get(server.base + "/metrics")).text
+    found = re.findall(r'^passerelle_live_messages_total\{path="(\w+)"\} (\S+)$', text, re.M)
+    return {path: int(float(value)) for path, value in found}
 
 
 def _id(name: str, viewers: list[tuple[str, str, str, str]]) -> str:

@@ -1,0 +1,185 @@
+"""schema/live/wire.py against uvicorn's real websockets-sansio protocol (only
+the socket under it is replaced, by a transport that keeps what is written):
+the frame is the one websockets builds, order is kept with the ASGI path, and
+the wire refuses whenever uvicorn's own `send` would wait, raise or frame
+differently."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import uvicorn
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from uvicorn.server import ServerState
+from websockets.frames import Frame, Opcode
+
+from schema.live.wire import SERVER_SEND, Wire, WireMiddleware, text_frame
+
+HANDSHAKE = (b"GET /graphql HTTP/1.1\r\nHost: test\r\nUpgrade: websocket\r\n"
+             b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+             b"Sec-WebSocket-Version: 13\r\n")
+
+
+class Socket(asyncio.Transport):
+    """Keeps the bytes written, as the kernel would send them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written = bytearray()
+        self.closing = False
+
+    def write(self, data: Any) -> None:
+        self.written += data
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def close(self) -> None:
+        self.closing = True
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"peername": ("127.0.0.1", 40000), "sockname": ("127.0.0.1", 8000)}.get(
+            name, default)
+
+    def frames(self) -> list[tuple[int, bytes]]:
+        """(first byte, payload) of each server frame after the handshake."""
+        data = bytes(self.written).split(b"\r\n\r\n", 1)[1]
+        found = []
+        while data:
+            size, start = data[1] & 0x7F, 2
+            if size == 126:
+                size, start = int.from_bytes(data[2:4], "big"), 4
+            elif size == 127:
+                size, start = int.from_bytes(data[2:10], "big"), 10
+            found.append((data[0], data[start:start + size]))
+            data = data[start + size:]
+        return found
+
+
+@dataclass
+class Connection:
+    protocol: WebSocketsSansIOProtocol
+    socket: Socket
+    scope: dict[str, Any] = field(default_factory=dict)
+    send: Any = None
+    accept: asyncio.Event = field(default_factory=asyncio.Event)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def wire(self) -> Wire:
+        wire = Wire.of(self.scope)
+        assert wire is not None
+        return wire
+
+
+async def _connect(deflate: bool = False, offer: bytes = b"",
+                   accept: bool = True) -> AsyncIterator[Connection]:
+    conn: Connection
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        conn.scope, conn.send = scope, send
+        await receive()  # websocket.connect
+        await conn.accept.wait()
+        await send({"type": "websocket.accept"})
+        await conn.done.wait()
+
+    config = uvicorn.Config(WireMiddleware(app), ws="websockets-sansio",
+                            ws_per_message_deflate=deflate, log_level="warning")
+    config.load()
+    protocol = WebSocketsSansIOProtocol(config, ServerState(), {})
+    conn = Connection(protocol, Socket())
+    protocol.connection_made(conn.socket)
+    protocol.data_received(HANDSHAKE + offer + b"\r\n")
+    if accept:
+        conn.accept.set()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    try:
+        yield conn
+    finally:
+        conn.accept.set()
+        conn.done.set()
+        if protocol in protocol.connections:  # not lost already
+            protocol.connection_lost(None)
+        for _ in range(20):
+            await asyncio.sleep(0)
+
+
+@pytest.fixture
+async def connection() -> AsyncIterator[Connection]:
+    async for conn in _connect():
+        yield conn
+
+
+@pytest.mark.parametrize("size", [0, 1, 125, 126, 65_535, 65_536, 70_000])
+def test_the_frame_is_the_one_websockets_builds(size: int) -> None:
+    payload = ("é" * size).encode()[:size]
+    assert text_frame(payload) == Frame(Opcode.TEXT, payload).serialize(mask=False, extensions=[])
+
+
+async def test_the_server_send_is_found_under_uvicorn_only(connection: Connection) -> None:
+    assert connection.scope[SERVER_SEND] == connection.protocol.send
+    assert Wire.of(connection.scope) is not None
+    assert Wire.of({SERVER_SEND: connection.send.__call__}) is None  # not uvicorn's own
+    assert Wire.of({"type": "websocket"}) is None
+    assert Wire.of(None) is None
+
+
+async def test_a_protocol_without_what_the_wire_reads_gets_none(connection: Connection) -> None:
+    """A uvicorn or websockets release that renames a field: the ASGI path, not a crash."""
+    del connection.protocol.conn.expect_continuation_frame
+    assert Wire.of(connection.scope) is None
+    del connection.protocol.close_sent
+    assert Wire.of(connection.scope) is None
+
+
+async def test_writes_keep_their_order_with_the_asgi_path(connection: Connection) -> None:
+    await connection.send({"type": "websocket.send", "text": "a"})
+    assert connection.wire.write_text('{"b":"é"}')
+    await connection.send({"type": "websocket.send", "text": "c"})
+    assert connection.socket.frames() == [(0x81, b"a"), (0x81, '{"b":"é"}'.encode()),
+                                          (0x81, b"c")]
+
+
+async def test_no_write_while_the_socket_is_paused(connection: Connection) -> None:
+    connection.protocol.pause_writing()
+    before = bytes(connection.socket.written)
+    assert not connection.wire.write_text("x")
+    assert bytes(connection.socket.written) == before
+    connection.protocol.resume_writing()
+    assert connection.wire.write_text("x")
+
+
+async def test_no_write_once_closing_or_closed(connection: Connection) -> None:
+    await connection.send({"type": "websocket.close", "code": 1000})
+    assert not connection.wire.ready() and not connection.wire.write_text("x")
+    async for other in _connect():
+        other.socket.closing = True
+        assert not other.wire.write_text("x")
+    async for other in _connect():
+        other.protocol.connection_lost(None)
+        assert not other.wire.write_text("x")
+
+
+async def test_no_write_before_the_handshake() -> None:
+    async for conn in _connect(accept=False):
+        assert not conn.wire.ready()
+
+
+async def test_no_write_when_compression_was_negotiated() -> None:
+    async for conn in _connect(deflate=True,
+                               offer=b"Sec-WebSocket-Extensions: permessage-deflate\r\n"):
+        assert conn.protocol.conn.extensions  # negotiated
+        assert not conn.wire.write_text("x")
+        await conn.send({"type": "websocket.send", "text": "x"})  # uvicorn compresses it
+        assert conn.socket.frames()[-1][0] == 0xC1  # FIN, RSV1 (compressed), text
+
+
+async def test_no_write_while_a_fragmented_message_is_in_progress(
+        connection: Connection) -> None:
+    connection.protocol.conn.send_text(b"first part", fin=False)
+    assert not connection.wire.ready()
