@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections import Counter
+from collections.abc import Awaitable
 from typing import Any
 from uuid import UUID
 
@@ -58,21 +59,19 @@ class AuthMiddleware:
         self.app = app
         self.settings = settings
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Not `async def`: no frame of ours kept for a WebSocket's life (docs/live.md).
         if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
         scope["passerelle.correlation_id"] = _header(scope, b"x-request-id") or str(uuid.uuid4())
         try:
             token = parse_authorization_header(_header(scope, b"authorization"))
             scope["passerelle.actor"] = actor_from_token(token, self.settings)
         except InvalidTokenError as exc:
             if scope["type"] == "websocket":
-                await _refuse_websocket(scope, receive, send, str(exc))
-                return
-            await _refuse(send, str(exc))
-            return
-        await self.app(scope, receive, send)
+                return _refuse_websocket(scope, receive, send, str(exc))
+            return _refuse(send, str(exc))
+        return self.app(scope, receive, send)
 
 
 async def _refuse(send: Send, message: str) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Awaitable
 from typing import Any
 
 import asyncpg
@@ -79,12 +80,17 @@ class RateLimitMiddleware:
         self.app = app
         self.limiter = limiter
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Not `async def`: no frame of ours kept for a WebSocket's life (docs/live.md).
         if scope["type"] == "http" and scope.get("path") == "/graphql":
-            wait = await self.limiter.retry_after(scope)
-            if wait is not None:
-                await _too_many(send, wait)
-                return
+            return self._limited(scope, receive, send)
+        return self.app(scope, receive, send)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
+        wait = await self.limiter.retry_after(scope)
+        if wait is not None:
+            await _too_many(send, wait)
+            return
         await self.app(scope, receive, send)
 
 

@@ -15,6 +15,7 @@ METRICS = {
     "passerelle_http_request_seconds", "passerelle_graphql_operation_seconds",
     "passerelle_commands", "passerelle_projection_position", "passerelle_projection_lag",
     "passerelle_ledger_head", "passerelle_subscribers", "passerelle_pool_connections",
+    "passerelle_live_messages",
 }
 
 
@@ -102,6 +103,8 @@ async def test_metrics_expose_requests_operations_commands_projections_and_pools
     assert found["passerelle_projection_lag"] == [({}, 0.0)]
     assert {labels["state"] for labels, _ in found["passerelle_pool_connections"]} == {
         "open", "idle"}
+    assert {labels["path"] for labels, _ in found["passerelle_live_messages"]} == {
+        "wire", "asgi", "executed"}
 
 
 async def test_metric_labels_chosen_by_clients_stay_bounded(

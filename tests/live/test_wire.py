@@ -87,7 +87,8 @@ async def _connect(deflate: bool = False, offer: bytes = b"",
         await send({"type": "websocket.accept"})
         await conn.done.wait()
 
-    config = uvicorn.Config(WireMiddleware(app), ws="websockets-sansio",
+    # asgi3 said, not guessed: the middleware's __call__ is not `async def`.
+    config = uvicorn.Config(WireMiddleware(app), ws="websockets-sansio", interface="asgi3",
                             ws_per_message_deflate=deflate, log_level="warning")
     config.load()
     protocol = WebSocketsSansIOProtocol(config, ServerState(), {})
