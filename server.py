@@ -158,7 +158,7 @@ def create_app(
         routes=[Route("/graphql", http.handle, methods=["GET", "POST"]),
                 WebSocketRoute("/graphql", graphql), Route("/healthz", healthz),
                 Route("/readyz", readyz), Route("/metrics", metrics)],
-        # WireMiddleware first: below it the ASGI layers wrap the server's `send`.
+        # WireMiddleware first of ours: below it the ASGI layers wrap the server's `send`.
         middleware=[Middleware(WireMiddleware),
                     Middleware(RequestLogMiddleware, access_log=settings.access_log),
                     Middleware(AuthMiddleware, settings=settings),

@@ -23,7 +23,6 @@ the server's, over the measured window are in the figures."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import os
 import random
@@ -107,17 +106,14 @@ async def run(ctx: Any) -> dict[str, float]:
     server, memory freed by the benches before this one was reused, and 1,000
     idle subscribers measured 35 KB each there against 48 KB in a fresh process
     (a third run on one server: 1.2 KB)."""
-    with contextlib.ExitStack() as stack:
-        db = stack.enter_context(sibling_database(ctx.database_url))
-        log = Path(tempfile.mkdtemp(prefix="passerelle-live-")) / "server.log"
-        server = await asyncio.to_thread(
-            stack.enter_context, running_server(db.url, log, env=ctx.server_env))
+    # Started and stopped in this thread (blocking the loop, where nothing else
+    # runs meanwhile): a thread left starting it after a timeout would leak it.
+    log = Path(tempfile.mkdtemp(prefix="passerelle-live-")) / "server.log"
+    with sibling_database(ctx.database_url) as db, \
+            running_server(db.url, log, env=ctx.server_env) as server:
         own = dataclasses.replace(ctx, url=server.url, database_url=db.url,
                                   server_pid=server.process.pid)
-        try:
-            return await run_on(own)
-        finally:
-            await asyncio.to_thread(stack.close)  # stopping the server blocks
+        return await run_on(own)
 
 
 async def run_on(ctx: Any) -> dict[str, float]:

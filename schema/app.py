@@ -118,14 +118,17 @@ class _Schema(strawberry.Schema):
     ) -> Any:
         """A valid subscription without the extensions' machinery (schema/subscribe.py);
         anything else as strawberry streams it."""
-        ctx = None if self.pipeline is None else prepared(
-            self.pipeline, self, query, variable_values, context_value, root_value,
-            operation_name, allowed_operation_types, operation_extensions)
-        if ctx is None or self.pipeline is None:
+        pipeline = self.pipeline
+        # Read twice at most (here, then by strawberry): an iterator would not last.
+        allowed = None if allowed_operation_types is None else tuple(allowed_operation_types)
+        ctx = None if pipeline is None else prepared(
+            pipeline, self, query, variable_values, context_value, root_value,
+            operation_name, allowed, operation_extensions)
+        if pipeline is None or ctx is None:
             return await super().stream(
                 query, variable_values, context_value, root_value, operation_name,
-                operation_extensions, allowed_operation_types)
-        return subscription_results(self.pipeline, self, ctx)
+                operation_extensions, allowed)
+        return subscription_results(pipeline, self, ctx)
 
     def process_errors(self, errors: list[GraphQLError],
                        execution_context: ExecutionContext | None = None) -> None:

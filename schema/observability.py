@@ -45,6 +45,8 @@ class RequestLogMiddleware:
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         # Not `async def`: returning the next app's awaitable keeps no frame of
         # ours alive for as long as a WebSocket connection lasts (docs/live.md).
+        # (As a server's top-level app, uvicorn would take such a class for
+        # ASGI 2 unless told `interface="asgi3"`; ours is Starlette.)
         if scope["type"] != "http":
             return self.app(scope, receive, send)
         return self._http(scope, receive, send)

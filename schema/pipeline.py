@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from inspect import isawaitable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, specified_rules
 from graphql import ExecutionResult as GraphQLExecutionResult
@@ -42,6 +42,7 @@ from strawberry.types.graphql import OperationType
 if TYPE_CHECKING:
     import strawberry
 
+R = TypeVar("R", bound=ExecutionResult)
 CACHE_SIZE = 1024  # documents, as ParserCache(maxsize=1024) and ValidationCache had
 # Raised to the caller, as strawberry's execute does (not turned into errors).
 _RAISED = (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
@@ -93,12 +94,13 @@ class Pipeline:
         self.parse: Callable[..., DocumentNode] = lru_cache(maxsize=CACHE_SIZE)(parse)
         self.validated = ValidationCache(CACHE_SIZE)
 
-    async def execute(
+    def context(
         self, schema: strawberry.Schema, query: str | None, variables: dict[str, Any] | None,
         context: Any, root_value: Any, operation_name: str | None,
         allowed: Iterable[OperationType] | None, operation_extensions: dict[str, Any] | None,
-        document: DocumentNode | None,
-    ) -> ExecutionResult:
+    ) -> ExecutionContext:
+        """strawberry's ExecutionContext, with what MaxTokensLimiter and
+        AddValidationRules' `on_operation` hooks set."""
         ctx = ExecutionContext(
             query=query, schema=schema,
             allowed_operations=allowed if allowed is not None else DEFAULT_ALLOWED_OPERATION_TYPES,
@@ -106,6 +108,16 @@ class Pipeline:
             provided_operation_name=operation_name, operation_extensions=operation_extensions)
         ctx.parse_options["max_tokens"] = self.max_tokens
         ctx.validation_rules = self.rules
+        return ctx
+
+    async def execute(
+        self, schema: strawberry.Schema, query: str | None, variables: dict[str, Any] | None,
+        context: Any, root_value: Any, operation_name: str | None,
+        allowed: Iterable[OperationType] | None, operation_extensions: dict[str, Any] | None,
+        document: DocumentNode | None,
+    ) -> ExecutionResult:
+        ctx = self.context(schema, query, variables, context, root_value, operation_name,
+                           allowed, operation_extensions)
         try:
             result = await self._run(schema, ctx, document)
         except _RAISED:
@@ -156,12 +168,13 @@ class Pipeline:
         return result
 
     @staticmethod
-    def _finish(schema: strawberry.Schema, ctx: ExecutionContext,
-                result: PreExecutionError) -> PreExecutionError:
-        """strawberry's `_handle_execution_result` for a result refused before execution."""
+    def _finish(schema: strawberry.Schema, ctx: ExecutionContext, result: R) -> R:
+        """strawberry's `_handle_execution_result` for a strawberry result (one
+        refused before execution, or a subscription's event): errors logged,
+        no extension results (none of ours has any)."""
         if result.errors:
             ctx.pre_execution_errors = result.errors
             schema._process_errors(result.errors, ctx)
-        result.extensions = {}
+        result.extensions = dict(ctx.extensions_results)
         ctx.result = result
         return result

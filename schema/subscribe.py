@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError, subscribe
-from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
@@ -46,13 +45,10 @@ def prepared(pipeline: Pipeline, schema: strawberry.Schema, query: str | None,
              operation_extensions: dict[str, Any] | None) -> ExecutionContext | None:
     """The operation's context if it is a valid, allowed subscription; None
     when strawberry's path must take it (and report what is wrong)."""
-    ctx = ExecutionContext(
-        query=query, schema=schema,
-        allowed_operations=allowed if allowed is not None else DEFAULT_ALLOWED_OPERATION_TYPES,
-        context=context, root_value=root_value, variables=variables,
-        provided_operation_name=operation_name, operation_extensions=operation_extensions)
     if not query:
         return None
+    ctx = pipeline.context(schema, query, variables, context, root_value, operation_name,
+                           allowed, operation_extensions)
     try:
         ctx.graphql_document = pipeline.parse(query, max_tokens=pipeline.max_tokens)
         operation_type = ctx.operation_type
@@ -61,8 +57,6 @@ def prepared(pipeline: Pipeline, schema: strawberry.Schema, query: str | None,
     if (operation_type is not OperationType.SUBSCRIPTION
             or operation_type not in ctx.allowed_operations):
         return None
-    ctx.parse_options["max_tokens"] = pipeline.max_tokens
-    ctx.validation_rules = pipeline.rules
     if pipeline.validated(schema._schema, ctx.graphql_document, ctx.validation_rules):
         return None
     return ctx
@@ -100,13 +94,10 @@ def _failed(exc: Exception) -> GraphQLExecutionResult:
 
 def _finished(pipeline: Pipeline, schema: strawberry.Schema, ctx: ExecutionContext,
               result: GraphQLExecutionResult | ExecutionResult) -> ExecutionResult:
-    """strawberry's `_handle_execution_result`, then MaskErrors' `on_stream_result`."""
-    if result.errors:
-        ctx.pre_execution_errors = result.errors
-        schema._process_errors(result.errors, ctx)  # logged before they are masked
+    """strawberry's `_handle_execution_result` (errors logged before they are
+    masked), then MaskErrors' `on_stream_result`."""
     if isinstance(result, GraphQLExecutionResult):
         result = ExecutionResult(data=result.data, errors=result.errors)
-    result.extensions = dict(ctx.extensions_results)  # none of our extensions has results
-    ctx.result = result
+    pipeline._finish(schema, ctx, result)
     pipeline.mask._process_result(result)
     return result

@@ -11,15 +11,19 @@ Only when that is exactly what uvicorn's own `send` would do at that moment:
 its websockets-sansio protocol serves the connection, the handshake is done,
 the connection is open, nothing is closing or closed, no fragmented message is
 in progress, no extension (compression) was negotiated, nothing of the
-protocol's own is waiting to be written, and the transport is not paused for
-flow control. Otherwise `write_text` returns False and the caller takes the
-ASGI path, which waits, raises or frames as uvicorn decides. Every write to the
-transport happens synchronously on the event loop, so order is kept whichever
-path each message takes.
+protocol's own is waiting to be written, the transport is not paused for flow
+control and no ASGI `send` is still waiting for it to drain (one would run on a
+later loop turn, after this write). Otherwise, or when the transport refuses
+the write, `write_text` returns False and the caller takes the ASGI path, which
+waits, raises or frames as uvicorn decides. Writes reach the transport on the
+event loop in the order they are made, whichever path they take.
 
-`WireMiddleware` keeps the server's own `send` in the scope of WebSocket
-connections: the ASGI layers below wrap it, and only the server's own is a
-bound method of the protocol."""
+`WireMiddleware` (the outermost of ours; starlette's ServerErrorMiddleware and
+uvicorn's proxy-headers middleware, outside it, pass a WebSocket's `send` on
+unchanged) keeps the server's own `send` in the scope: the ASGI layers below
+wrap it, and only the server's own is a bound method of the protocol. At
+uvicorn's `trace` log level its message logger wraps `send` too, and the wire
+stays off."""
 
 from __future__ import annotations
 
@@ -32,11 +36,12 @@ from websockets.protocol import SERVER, State
 
 SERVER_SEND = "passerelle.server_send"  # scope key
 _TEXT_FIN = 0x81  # FIN bit, opcode 1 (text)
-# What `ready` reads, checked once per connection: should a uvicorn or websockets
+# What `ready` reads, checked once per subscription: should a uvicorn or websockets
 # release rename one (both are held to one minor version), the ASGI path is used.
 _PROTOCOL_FIELDS = ("handshake_complete", "initial_response", "close_sent", "disconnected",
                     "writable", "transport", "conn")
 _CONN_FIELDS = ("state", "side", "extensions", "expect_continuation_frame", "writes")
+_EVENT_FIELDS = ("_waiters",)  # asyncio.Event's: ASGI sends waiting for the socket to drain
 
 
 class WireMiddleware:
@@ -78,24 +83,32 @@ class Wire:
         send = scope.get(SERVER_SEND) if isinstance(scope, dict) else None
         protocol = getattr(send, "__self__", None)
         if not isinstance(protocol, WebSocketsSansIOProtocol) or not _has(
-                protocol, _PROTOCOL_FIELDS) or not _has(protocol.conn, _CONN_FIELDS):
+                protocol, _PROTOCOL_FIELDS) or not _has(protocol.conn, _CONN_FIELDS) or not _has(
+                protocol.writable, _EVENT_FIELDS):
             return None
         return cls(protocol)
 
     def ready(self) -> bool:
         """Whether uvicorn's `send` would frame and write a text message right now."""
         p = self._protocol
-        conn = p.conn
+        conn, writable = p.conn, p.writable
+        # `conn.writes`: uvicorn drains it after every protocol call, so it is
+        # empty here; checked all the same, as a frame must not pass its bytes.
         return (p.handshake_complete and p.initial_response is None and not p.close_sent
-                and not p.disconnected and p.writable.is_set() and not p.transport.is_closing()
-                and conn.state is State.OPEN and conn.side is SERVER and not conn.extensions
+                and not p.disconnected and writable.is_set() and not writable._waiters
+                and not p.transport.is_closing() and conn.state is State.OPEN
+                and conn.side is SERVER and not conn.extensions
                 and not conn.expect_continuation_frame and not conn.writes)
 
     def write_text(self, text: str) -> bool:
-        """Writes `text` as one frame; False (nothing written) when not `ready`."""
+        """Writes `text` as one frame; False (nothing written) when not `ready`
+        or when the transport refuses it (the ASGI path then reports why)."""
         if not self.ready():
             return False
-        self._protocol.transport.write(text_frame(text.encode()))
+        try:
+            self._protocol.transport.write(text_frame(text.encode()))
+        except (OSError, RuntimeError):
+            return False
         return True
 
 

@@ -6,8 +6,10 @@ kind, the same errors logged, and the source closed when the stream is."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -80,6 +82,24 @@ class Subscription:
     def not_a_stream(self) -> AsyncGenerator[int, None]:
         raise ValueError("secret before any stream")
 
+    @strawberry.subscription
+    async def whoami(self, info: strawberry.Info) -> AsyncGenerator[str, None]:
+        extensions = info._raw_info.operation_extensions
+        yield f"{info.context['user']} {info.root_value.name} {extensions}"
+
+    @strawberry.subscription
+    async def forever(self) -> AsyncGenerator[int, None]:
+        try:
+            yield 1
+            await asyncio.Event().wait()
+        finally:
+            CLOSED.append("forever")
+
+
+@dataclass
+class Root:
+    name: str
+
 
 def served() -> strawberry.Schema:
     return build_schema((Query,), (Mutation,), (Subscription,),
@@ -150,6 +170,34 @@ async def test_same_refusal_of_operations_not_allowed(monkeypatch: pytest.Monkey
         theirs, ours = await _outcomes(monkeypatch, query, None, None,
                                        allowed_operation_types=allowed)
         assert ours == theirs
+
+
+async def test_the_same_context_root_value_and_extensions_reach_the_resolver(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    theirs, ours = await _outcomes(
+        monkeypatch, "subscription { whoami }", None, None, context_value={"user": "zoé"},
+        root_value=Root("racine"), operation_extensions={"trace": "t-1"})
+    assert ours == theirs
+    assert ours[0] == [({"whoami": "zoé racine {'trace': 't-1'}"}, [], {}, "ExecutionResult")]
+
+
+async def test_a_cancelled_consumer_cancels_and_closes_the_source() -> None:
+    schema = served()
+    for run in (strawberry.Schema.stream, type(schema).stream):
+        CLOSED.clear()
+        stream = await run(schema, "subscription { forever }")
+        first = asyncio.Event()
+
+        async def consume(results: Any = stream, started: asyncio.Event = first) -> None:
+            async for _ in results:
+                started.set()
+
+        task = asyncio.create_task(consume())
+        await asyncio.wait_for(first.wait(), 5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert CLOSED == ["forever"]
 
 
 async def test_the_cases_cover_masking_logging_and_refusals(

@@ -16,6 +16,7 @@ import uvicorn
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn.server import ServerState
 from websockets.frames import Frame, Opcode
+from websockets.protocol import CLIENT, State
 
 from schema.live.wire import SERVER_SEND, Wire, WireMiddleware, text_frame
 
@@ -138,6 +139,11 @@ async def test_a_protocol_without_what_the_wire_reads_gets_none(connection: Conn
     assert Wire.of(connection.scope) is None
 
 
+async def test_an_event_without_its_waiters_gets_none(connection: Connection) -> None:
+    del connection.protocol.writable._waiters
+    assert Wire.of(connection.scope) is None
+
+
 async def test_writes_keep_their_order_with_the_asgi_path(connection: Connection) -> None:
     await connection.send({"type": "websocket.send", "text": "a"})
     assert connection.wire.write_text('{"b":"é"}')
@@ -180,7 +186,51 @@ async def test_no_write_when_compression_was_negotiated() -> None:
         assert conn.socket.frames()[-1][0] == 0xC1  # FIN, RSV1 (compressed), text
 
 
-async def test_no_write_while_a_fragmented_message_is_in_progress(
+REFUSING_STATES = [  # (object, field, value): each alone must stop the wire
+    ("protocol", "handshake_complete", False),
+    ("protocol", "initial_response", (403, [], b"")),  # an HTTP rejection under way
+    ("protocol", "close_sent", True),
+    ("protocol", "disconnected", True),
+    ("conn", "state", State.CLOSING),  # e.g. the peer's close frame received
+    ("conn", "side", CLIENT),  # a client would have to mask
+    ("conn", "extensions", ["permessage-deflate"]),
+    ("conn", "expect_continuation_frame", True),  # a fragmented message in progress
+    ("conn", "writes", [b"pending"]),
+    ("socket", "closing", True),
+]
+
+
+@pytest.mark.parametrize(("owner", "name", "value"), REFUSING_STATES)
+async def test_each_condition_alone_stops_the_wire(connection: Connection, owner: str,
+                                                   name: str, value: Any) -> None:
+    target = {"protocol": connection.protocol, "conn": connection.protocol.conn,
+              "socket": connection.socket}[owner]
+    assert connection.wire.ready()
+    kept = getattr(target, name)
+    setattr(target, name, value)
+    before = bytes(connection.socket.written)
+    assert not connection.wire.ready() and not connection.wire.write_text("x")
+    assert bytes(connection.socket.written) == before
+    setattr(target, name, kept)
+    assert connection.wire.ready()
+
+
+async def test_no_write_passes_an_asgi_send_waiting_for_the_socket(
         connection: Connection) -> None:
-    connection.protocol.conn.send_text(b"first part", fin=False)
-    assert not connection.wire.ready()
+    connection.protocol.pause_writing()
+    waiting = asyncio.create_task(connection.send({"type": "websocket.send", "text": "a"}))
+    await asyncio.sleep(0)
+    connection.protocol.resume_writing()  # the waiting send runs on a later turn
+    assert not connection.wire.write_text("b")
+    await waiting
+    assert connection.wire.write_text("b")
+    assert [payload for _, payload in connection.socket.frames()] == [b"a", b"b"]
+
+
+async def test_a_write_the_transport_refuses_is_left_to_the_asgi_path(
+        connection: Connection, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(data: Any) -> None:
+        raise RuntimeError("transport closed")
+
+    monkeypatch.setattr(connection.socket, "write", refuse)
+    assert connection.wire.ready() and not connection.wire.write_text("x")
