@@ -16,8 +16,8 @@ from strawberry.types.graphql import OperationType
 from strawberry.utils.logging import StrawberryLogger
 
 from schema.app import build_schema
-from schema.errors import PublicError
 from schema.pipeline import ValidationCache
+from tests.contract.toy import internal_field, public_field, seen
 
 
 @strawberry.input
@@ -44,13 +44,8 @@ class Query:
     def hello(self, name: str = "world") -> str:
         return f"hello {name}"
 
-    @strawberry.field
-    def public(self) -> str | None:
-        raise PublicError("Not for you", "FORBIDDEN")
-
-    @strawberry.field
-    def internal(self) -> str | None:
-        raise ValueError("secret detail")
+    public: str | None = public_field()
+    internal: str | None = internal_field()
 
     @strawberry.field
     def nested(self) -> Nested:
@@ -95,10 +90,6 @@ CASES: list[tuple[str, dict[str, Any] | None, str | None]] = [
 ]
 
 
-def _seen(result: Any) -> tuple[Any, ...]:
-    return (result.data, [e.formatted for e in result.errors or ()], result.extensions,
-            type(result).__name__)
-
 
 async def _both(monkeypatch: pytest.MonkeyPatch, query: str, variables: dict[str, Any] | None,
                 name: str | None, **kwargs: Any) -> tuple[Any, Any]:
@@ -110,7 +101,7 @@ async def _both(monkeypatch: pytest.MonkeyPatch, query: str, variables: dict[str
     for run in (strawberry.Schema.execute, type(schema).execute):
         logged.clear()
         result = await run(schema, query, variables, operation_name=name, **kwargs)
-        outcomes.append((_seen(result), list(logged)))
+        outcomes.append((seen(result), list(logged)))
     return outcomes[0], outcomes[1]
 
 
@@ -151,7 +142,7 @@ async def test_a_document_parsed_beforehand_gives_the_same_outcome(
     plain = await schema.execute(query, variables, operation_name=name)
     parsed = await schema.execute(query, variables, operation_name=name,  # type: ignore[call-arg]
                                   document=parse(query, max_tokens=60))
-    assert _seen(parsed) == _seen(plain)
+    assert seen(parsed) == seen(plain)
 
 
 async def test_a_repeated_document_is_parsed_and_validated_once(

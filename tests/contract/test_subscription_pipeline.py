@@ -19,6 +19,7 @@ from strawberry.utils.logging import StrawberryLogger
 
 from schema.app import build_schema
 from schema.errors import PublicError
+from tests.contract.toy import internal_field, public_field, seen
 
 CLOSED: list[str] = []
 
@@ -27,13 +28,8 @@ CLOSED: list[str] = []
 class Event:
     ok: int = 1
 
-    @strawberry.field
-    def public(self) -> int | None:
-        raise PublicError("Not for you", "FORBIDDEN")
-
-    @strawberry.field
-    def internal(self) -> int | None:
-        raise ValueError("secret field detail")
+    public: str | None = public_field()
+    internal: str | None = internal_field()
 
 
 @strawberry.type
@@ -130,10 +126,6 @@ CASES: list[tuple[str | None, dict[str, Any] | None, str | None]] = [
 ]
 
 
-def _seen(result: Any) -> tuple[Any, ...]:
-    return (result.data, [e.formatted for e in result.errors or ()], result.extensions,
-            type(result).__name__)
-
 
 async def _outcomes(monkeypatch: pytest.MonkeyPatch, query: str | None,
                     variables: dict[str, Any] | None, name: str | None,
@@ -148,7 +140,7 @@ async def _outcomes(monkeypatch: pytest.MonkeyPatch, query: str | None,
         results: list[Any] = []
         try:
             async for r in await run(schema, query, variables, operation_name=name, **kwargs):
-                results.append(_seen(r))
+                results.append(seen(r))
         except Exception as exc:  # strawberry raises some (a syntax error with ParserCache)
             results.append((type(exc).__name__, str(exc)))
         outcomes.append((results, list(logged)))
