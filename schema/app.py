@@ -35,7 +35,7 @@ from schema.inputs import compile_inputs
 from schema.live.handler import LiveHandler
 from schema.live.shared import SharedEventExecution
 from schema.pipeline import Pipeline
-from schema.subscribe import prepared, subscription_results
+from schema.subscribe import only, prepared, subscription_results
 
 
 def _is_internal(error: Any) -> bool:
@@ -116,19 +116,22 @@ class _Schema(strawberry.Schema):
         operation_name: str | None = None, operation_extensions: dict[str, Any] | None = None,
         allowed_operation_types: Iterable[OperationType] | None = None,
     ) -> Any:
-        """A valid subscription without the extensions' machinery (schema/subscribe.py);
-        anything else as strawberry streams it."""
+        """A valid subscription without the extensions' machinery (schema/subscribe.py),
+        a document that does not parse refused with its error; anything else as
+        strawberry streams it."""
         pipeline = self.pipeline
         # Read twice at most (here, then by strawberry): an iterator would not last.
         allowed = None if allowed_operation_types is None else tuple(allowed_operation_types)
-        ctx = None if pipeline is None else prepared(
+        ready = None if pipeline is None else prepared(
             pipeline, self, query, variable_values, context_value, root_value,
             operation_name, allowed, operation_extensions)
-        if pipeline is None or ctx is None:
+        if pipeline is None or ready is None:
             return await super().stream(
                 query, variable_values, context_value, root_value, operation_name,
                 operation_extensions, allowed)
-        return subscription_results(pipeline, self, ctx)
+        if isinstance(ready, ExecutionResult):  # refused: the document does not parse
+            return only(ready)
+        return subscription_results(pipeline, self, ready)
 
     def process_errors(self, errors: list[GraphQLError],
                        execution_context: ExecutionContext | None = None) -> None:

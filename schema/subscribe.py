@@ -11,10 +11,11 @@ with the token limit, validated once with the same rules, each result's errors
 logged then masked (MaskErrors' `on_stream_result`) before it is yielded.
 
 Only the common case takes this path: a document that parses, names one
-subscription operation the caller allows, and validates. Everything else
-(queries and mutations over WebSocket, missing or ambiguous operations, parse,
-token and validation errors) goes through strawberry's own `stream`, which
-finds the same errors and reports them its way."""
+subscription operation the caller allows, and validates. A document that does
+not parse is refused here (see `prepared`: strawberry's own path let that
+error escape). Everything else (queries and mutations over WebSocket, missing
+or ambiguous operations, validation errors) goes through strawberry's own
+`stream`, which finds the same errors and reports them its way."""
 
 from __future__ import annotations
 
@@ -42,17 +43,29 @@ Results = AsyncIterator[ExecutionResult]
 def prepared(pipeline: Pipeline, schema: strawberry.Schema, query: str | None,
              variables: dict[str, Any] | None, context: Any, root_value: Any,
              operation_name: str | None, allowed: Iterable[OperationType] | None,
-             operation_extensions: dict[str, Any] | None) -> ExecutionContext | None:
+             operation_extensions: dict[str, Any] | None,
+             ) -> ExecutionContext | ExecutionResult | None:
     """The operation's context if it is a valid, allowed subscription; None
-    when strawberry's path must take it (and report what is wrong)."""
+    when strawberry's path must take it (and report what is wrong); a result
+    when the document does not parse (a syntax error, too many tokens).
+
+    That result is what strawberry gives without ParserCache: a pre-execution
+    error, which its graphql-transport-ws handler turns into a 4400 close
+    (Bad Request) with the syntax error as the reason. With ParserCache the
+    parse runs in the extension's hook, outside strawberry's handling, so the
+    error escaped the operation (logged as a worker task's exception) and the
+    client only received `complete`, never saying what was wrong."""
     if not query:
         return None
     ctx = pipeline.context(schema, query, variables, context, root_value, operation_name,
                            allowed, operation_extensions)
     try:
         ctx.graphql_document = pipeline.parse(query, max_tokens=pipeline.max_tokens)
+    except GraphQLError as error:
+        return _finished(pipeline, schema, ctx, PreExecutionError(data=None, errors=[error]))
+    try:
         operation_type = ctx.operation_type
-    except (GraphQLError, RuntimeError):
+    except RuntimeError:
         return None
     if (operation_type is not OperationType.SUBSCRIPTION
             or operation_type not in ctx.allowed_operations):
@@ -86,6 +99,11 @@ async def subscription_results(pipeline: Pipeline, schema: strawberry.Schema,
             yield _finished(pipeline, schema, ctx, _failed(exc))
     except Exception as exc:
         yield _finished(pipeline, schema, ctx, _failed(exc))
+
+
+async def only(result: ExecutionResult) -> Results:
+    """A stream of one result (a document refused before it ran)."""
+    yield result
 
 
 def _failed(exc: Exception) -> GraphQLExecutionResult:

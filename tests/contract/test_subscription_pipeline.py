@@ -114,8 +114,6 @@ CASES: list[tuple[str | None, dict[str, Any] | None, str | None]] = [
     ("subscription($n: Int!) { count(to: $n) }", None, None),  # missing variable
     ("subscription { count nope }", None, None),  # validation
     ("subscription { count a: count }", None, None),  # one root field only
-    ("subscription { " + "count " * 70 + "}", None, None),  # tokens
-    ("subscription { count", None, None),  # syntax
     ("subscription A { count } subscription B { events { ok } }", None, None),  # which?
     ("subscription A { count } subscription B { events { ok } }", None, "B"),
     ("subscription A { count }", None, "Missing"),
@@ -153,6 +151,28 @@ async def test_same_results_as_strawberry(monkeypatch: pytest.MonkeyPatch, query
                                           name: str | None) -> None:
     theirs, ours = await _outcomes(monkeypatch, query, variables, name)
     assert ours == theirs
+
+
+UNPARSABLE = ["subscription { " + "count " * 70 + "}", "subscription { count", "{ hello"]
+
+
+@pytest.mark.parametrize("query", UNPARSABLE)
+async def test_a_document_that_does_not_parse_is_refused_with_its_error(
+        monkeypatch: pytest.MonkeyPatch, query: str) -> None:
+    """strawberry's ParserCache lets the syntax error escape `stream` (the
+    WebSocket client then only got `complete`); ours is a refusal that says why."""
+    theirs, ours = await _outcomes(monkeypatch, query, None, None)
+    assert theirs[0][0][0] == "GraphQLSyntaxError"  # raised out of strawberry's stream
+    [(data, errors, extensions, kind)] = ours[0]
+    assert (data, extensions, kind, ours[1]) == (None, {}, "PreExecutionError", [])  # not logged
+    assert errors[0]["message"].startswith("Syntax Error: ") and errors[0]["locations"]
+
+
+@pytest.mark.parametrize("query", UNPARSABLE[1:])
+async def test_the_refusal_is_strawberrys_own_without_parser_cache(query: str) -> None:
+    plain = strawberry.Schema(query=Query, subscription=Subscription)  # no extensions
+    theirs = [seen(r) async for r in await plain.stream(query)]
+    assert [seen(r) async for r in await served().stream(query)] == theirs
 
 
 @pytest.mark.parametrize("allowed", [{OperationType.QUERY}, {OperationType.SUBSCRIPTION}])

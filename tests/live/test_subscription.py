@@ -4,9 +4,13 @@ catch-up then live, in order, with no gap and no duplicate; resuming; filters; l
 from __future__ import annotations
 
 import asyncio
+import json
+
+import pytest
 
 from tests.live.support import (
     BulkWriter,
+    Closed,
     LiveClient,
     Server,
     head,
@@ -113,3 +117,19 @@ async def test_a_visitor_may_not_follow_the_ledger(server: Server) -> None:
     async with live_client(server.ws_url, None) as client:
         await client.subscribe(after=0)
         assert "Sign in" in await _error_of(client, "1")
+
+
+@pytest.mark.parametrize(("query", "said"), [
+    ("subscription { ledger(", "Syntax Error: Expected Name, found <EOF>."),
+    ("subscription { " + "ledger { position } " * 2000 + "}", "more than 5000 tokens"),
+])
+async def test_a_document_that_does_not_parse_is_refused_with_the_reason(
+        server: Server, query: str, said: str) -> None:
+    """Not a bare `complete` (what strawberry's ParserCache path sent): strawberry's
+    handler closes with 4400 (Bad Request) and the syntax error as the reason."""
+    async with live_client(server.ws_url, AUDITOR) as client:
+        await client.ws.send(json.dumps({"id": "bad", "type": "subscribe",
+                                         "payload": {"query": query}}))
+        with pytest.raises(Closed) as closed:
+            await client.message()
+    assert closed.value.code == 4400 and said in closed.value.reason
