@@ -35,8 +35,9 @@ PROJECTION_LAG = Gauge(
     registry=REGISTRY,
 )
 LIVE_MESSAGES = Counter(
-    "passerelle_live_messages", "Live ledger messages sent, by path: wire (pre-framed, "
-    "written to the socket), asgi (pre-encoded, through the ASGI send), executed (GraphQL)",
+    "passerelle_live_messages", "Live ledger messages, by the path they were handed to: wire "
+    "(pre-framed, written to the socket), asgi (pre-encoded, through the ASGI send), "
+    "executed (GraphQL)",
     ["path"], registry=REGISTRY)
 SUBSCRIBERS = Gauge("passerelle_subscribers", "Live ledger subscribers on this instance",
                     registry=REGISTRY)

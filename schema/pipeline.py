@@ -137,8 +137,10 @@ class Pipeline:
                    document: DocumentNode | None) -> GraphQLExecutionResult | PreExecutionError:
         if not ctx.query and document is None:
             raise MissingQueryError
-        ctx.graphql_document = document if document is not None else self.parse(
-            ctx.query, max_tokens=self.max_tokens)
+        if document is None:
+            assert ctx.query  # checked just above
+            document = self.parsed(ctx.query)
+        ctx.graphql_document = document
         try:
             operation_type = ctx.operation_type
         except RuntimeError as error:
@@ -148,10 +150,8 @@ class Pipeline:
         ctx.pre_execution_errors = self.validated(
             schema._schema, ctx.graphql_document, ctx.validation_rules)
         if ctx.pre_execution_errors:
-            refused = self._finish(schema, ctx, PreExecutionError(
+            return self.masked(schema, ctx, PreExecutionError(
                 data=None, errors=ctx.pre_execution_errors))
-            self.mask._process_result(refused)
-            return refused
         result = graphql_execute(
             schema._schema, ctx.graphql_document, root_value=ctx.root_value,
             variable_values=ctx.variables, operation_name=ctx.operation_name,
@@ -165,6 +165,17 @@ class Pipeline:
         if result.errors:
             # Logged before they are masked, as strawberry does.
             schema._process_errors(result.errors, ctx)
+        return result
+
+    def parsed(self, query: str) -> DocumentNode:
+        """The document, parsed once (LRU) with the token limit; raises its GraphQLError."""
+        return self.parse(query, max_tokens=self.max_tokens)
+
+    def masked(self, schema: strawberry.Schema, ctx: ExecutionContext, result: R) -> R:
+        """`_finish`, then MaskErrors' result hook: what a client gets of a
+        result refused before execution, or of a subscription's event."""
+        self._finish(schema, ctx, result)
+        self.mask._process_result(result)
         return result
 
     @staticmethod

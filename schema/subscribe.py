@@ -60,7 +60,7 @@ def prepared(pipeline: Pipeline, schema: strawberry.Schema, query: str | None,
     ctx = pipeline.context(schema, query, variables, context, root_value, operation_name,
                            allowed, operation_extensions)
     try:
-        ctx.graphql_document = pipeline.parse(query, max_tokens=pipeline.max_tokens)
+        ctx.graphql_document = pipeline.parsed(query)
     except GraphQLError as error:
         return _finished(pipeline, schema, ctx, PreExecutionError(data=None, errors=[error]))
     try:
@@ -116,6 +116,4 @@ def _finished(pipeline: Pipeline, schema: strawberry.Schema, ctx: ExecutionConte
     masked), then MaskErrors' `on_stream_result`."""
     if isinstance(result, GraphQLExecutionResult):
         result = ExecutionResult(data=result.data, errors=result.errors)
-    pipeline._finish(schema, ctx, result)
-    pipeline.mask._process_result(result)
-    return result
+    return pipeline.masked(schema, ctx, result)

@@ -9,12 +9,12 @@ import asyncio
 import contextlib
 import gc
 import json
-import re
 from typing import Any
 
 import httpx
 import orjson
 from graphql import OperationDefinitionNode, parse
+from prometheus_client.parser import text_string_to_metric_families
 
 from infra.live_gc import HeapFreezer
 from schema.live.shared import SharedResult, event_variables, result_key
@@ -102,8 +102,10 @@ async def _sent_by_path(server: Server) -> dict[str, int]:
     """passerelle_live_messages_total by path, from the server's /metrics."""
     async with httpx.AsyncClient() as http:
         text = (await http.get(server.base + "/metrics")).text
-    found = re.findall(r'^passerelle_live_messages_total\{path="(\w+)"\} (\S+)$', text, re.M)
-    return {path: int(float(value)) for path, value in found}
+    return {sample.labels["path"]: int(sample.value)
+            for family in text_string_to_metric_families(text)
+            if family.name == "passerelle_live_messages"
+            for sample in family.samples if sample.name.endswith("_total")}
 
 
 def _id(name: str, viewers: list[tuple[str, str, str, str]]) -> str:
