@@ -7,6 +7,7 @@ differently."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,6 +78,7 @@ class Connection:
         return wire
 
 
+@contextlib.asynccontextmanager
 async def _connect(deflate: bool = False, offer: bytes = b"",
                    accept: bool = True) -> AsyncIterator[Connection]:
     conn: Connection
@@ -113,7 +115,7 @@ async def _connect(deflate: bool = False, offer: bytes = b"",
 
 @pytest.fixture
 async def connection() -> AsyncIterator[Connection]:
-    async for conn in _connect():
+    async with _connect() as conn:
         yield conn
 
 
@@ -164,22 +166,22 @@ async def test_no_write_while_the_socket_is_paused(connection: Connection) -> No
 async def test_no_write_once_closing_or_closed(connection: Connection) -> None:
     await connection.send({"type": "websocket.close", "code": 1000})
     assert not connection.wire.ready() and not connection.wire.write_text("x")
-    async for other in _connect():
+    async with _connect() as other:
         other.socket.closing = True
         assert not other.wire.write_text("x")
-    async for other in _connect():
+    async with _connect() as other:
         other.protocol.connection_lost(None)
         assert not other.wire.write_text("x")
 
 
 async def test_no_write_before_the_handshake() -> None:
-    async for conn in _connect(accept=False):
+    async with _connect(accept=False) as conn:
         assert not conn.wire.ready()
 
 
 async def test_no_write_when_compression_was_negotiated() -> None:
-    async for conn in _connect(deflate=True,
-                               offer=b"Sec-WebSocket-Extensions: permessage-deflate\r\n"):
+    async with _connect(deflate=True,
+                        offer=b"Sec-WebSocket-Extensions: permessage-deflate\r\n") as conn:
         assert conn.protocol.conn.extensions  # negotiated
         assert not conn.wire.write_text("x")
         await conn.send({"type": "websocket.send", "text": "x"})  # uvicorn compresses it
