@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench.live_proc import ClientProcess, ask_all, cpu_seconds, rss_kb, server_pid
 from bench.live_writes import Api, label, setup, token_for, ws_target
@@ -48,6 +49,7 @@ WRITES = int(_setting("WRITES", 100))
 WRITES_PER_SECOND = _setting("RATE", 25.0)
 WARM_SUBSCRIBERS = 20  # a first, small round so the figures exclude one-time start-up costs
 WRITERS = 4  # operator tokens the writes rotate over
+MESSAGE_PATHS = ("direct", "wire", "asgi", "executed")
 SUBSCRIPTION = """subscription($after: Int) {
   ledger(after: $after) { position occurredAt type streamId } }"""
 
@@ -62,10 +64,24 @@ async def _clients(ctx: Any, tokens: list[str], after: int, processes: int) -> l
     return clients
 
 
-async def _subscribers(http: httpx.AsyncClient, ctx: Any) -> int:
+async def _metrics(http: httpx.AsyncClient, ctx: Any) -> dict[str, float]:
+    """The server's samples by name and labels, e.g. `passerelle_subscribers`,
+    `passerelle_live_messages_total{path=wire}`."""
     text = (await http.get(ctx.url.rsplit("/graphql", 1)[0] + "/metrics")).text
-    line = next((x for x in text.splitlines() if x.startswith("passerelle_subscribers ")), "0 0")
-    return int(float(line.split()[1]))
+    return {sample.name + "".join(f"{{{k}={v}}}" for k, v in sorted(sample.labels.items())):
+            sample.value for family in text_string_to_metric_families(text)
+            for sample in family.samples}
+
+
+async def _subscribers(http: httpx.AsyncClient, ctx: Any) -> int:
+    return int((await _metrics(http, ctx)).get("passerelle_subscribers", 0))
+
+
+async def _messages(http: httpx.AsyncClient, ctx: Any) -> dict[str, float]:
+    """Live messages so far by the path they took (docs/live.md)."""
+    found = await _metrics(http, ctx)
+    return {path: found.get(f"passerelle_live_messages_total{{path={path}}}", 0.0)
+            for path in MESSAGE_PATHS}
 
 
 async def _settled(http: httpx.AsyncClient, ctx: Any, count: int, timeout: float = 60) -> None:
@@ -147,14 +163,17 @@ async def _measure(api: Api, ctx: Any, startup: str, clients: list[ClientProcess
     warm = await api.head(ctx)
     await ask_all(clients, f"wait {warm} 60")
     await ask_all(clients, "mark")
+    before = await _messages(api.http, ctx)
     server_cpu, started = cpu_seconds(pid) if pid else 0.0, time.monotonic()
     await _write(api, ctx, startup)
     first, last = warm + 1, warm + WRITES
     reached = await ask_all(clients, f"wait {last} 30")
     wall = time.monotonic() - started
     server_cpu = (cpu_seconds(pid) - server_cpu) if pid else -1.0
+    after = await _messages(api.http, ctx)
     reports = await ask_all(clients, f"report {first} {last}")
-    return _summary(reports, sum(r["complete"] for r in reached), server_cpu, wall)
+    return {**_summary(reports, sum(r["complete"] for r in reached), server_cpu, wall),
+            **{f"messages_{path}": after[path] - before[path] for path in MESSAGE_PATHS}}
 
 
 def _memory(rss: list[int]) -> dict[str, float]:

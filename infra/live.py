@@ -33,6 +33,9 @@ from projections.queries.organisations import organisations_of_user
 log = logging.getLogger("passerelle.live")
 __all__ = ["LISTENER_NAME", "CatchUpPage", "FellBehindError", "LiveBroker", "LiveEntry",
            "LiveFeed", "LiveLimits", "StreamParties", "_env_name"]
+# How long a feed may stay parked on another subscriber's result before its
+# task is woken anyway (schema/live/direct.py releases it within milliseconds).
+PARKED_SECONDS = 1.0
 LISTENER_NAME = "passerelle-live"  # pg_stat_activity.application_name of each instance's listener
 
 _COLUMNS = ", ".join(f"e.{c.strip()}" for c in ENTRY_COLUMNS.split(","))
@@ -222,8 +225,23 @@ class LiveBroker:
             for feed in list(self._feeds):
                 if not feed.offer(batch):
                     self.unsubscribe(feed)  # overflowed: it resumes from the database
+            self._watch_parked(self.head)
             if len(rows) < self.limits.batch_size:
                 return
+
+
+    def _watch_parked(self, position: int) -> None:
+        """Feeds parked on a result another subscriber computes are resumed when it
+        is known, or when that subscriber's task ends; should neither happen, their
+        tasks are woken after PARKED_SECONDS all the same (never expected: a net)."""
+        parked = [feed for feed in self._feeds if feed.parked]
+        if parked:
+            asyncio.get_running_loop().call_later(PARKED_SECONDS, _unpark, parked, position)
+
+
+def _unpark(feeds: list[LiveFeed], position: int) -> None:
+    for feed in feeds:
+        feed.unpark(position)
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

@@ -5,13 +5,16 @@ which re-exports these names."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 from uuid import UUID
 
 from projections.entries import Entry
+
+log = logging.getLogger("passerelle.live")
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,7 @@ class LiveLimits:
     batch_size: int = 500  # rows per read, live and catch-up
     poll_seconds: float = 2.0  # re-read even without NOTIFY (belt and braces)
     gc_freeze: int = 1  # freeze the heap on new subscriber highs (infra/live_gc.py); 0: off
+    direct: int = 1  # send known results from the broker's turn (schema/live/direct.py); 0: off
 
     @classmethod
     def from_env(cls, settings: Any = None) -> LiveLimits:
@@ -57,19 +61,31 @@ class FellBehindError(Exception):
     """A subscriber's buffer overflowed: it must resume from its last position."""
 
 
+# A subscriber's way to take entries without its task (schema/live/direct.py):
+# given a batch while the subscriber is idle, it sends what it can from the front
+# and says how many it took, and whether the subscriber waits for a result being
+# computed (True: `resume` follows) or its task must be woken for the rest.
+Taker = Callable[[Sequence["LiveEntry"]], tuple[int, bool]]
+
+
 class LiveFeed:
     """One subscriber's bounded buffer. The broker only ever `offer`s (never
     waits), so a slow subscriber slows no one; past `limit` unsent entries the
     buffer is dropped and the feed marked overflowed: the subscriber learns it
-    when it next asks for a batch."""
+    when it next asks for a batch.
+
+    With a `taker`, an idle subscriber (its task waiting here, nothing queued)
+    is offered the batch through it first: entries it takes never wake the task."""
 
     # Slots and a list (not a deque: ~600 bytes empty) because an idle
     # subscriber's memory is mostly objects like this one, times 1,000.
-    __slots__ = ("_batches", "_pending", "_waiter", "limit", "overflowed")
+    __slots__ = ("_batches", "_pending", "_waiter", "limit", "overflowed", "parked", "taker")
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.overflowed = False
+        self.taker: Taker | None = None
+        self.parked = False  # waiting, entries queued, for another subscriber's result
         self._batches: list[Sequence[LiveEntry]] = []  # a few at most, while the task runs
         self._pending = 0
         # A bare future rather than an asyncio.Event: with 1,000 feeds woken per
@@ -80,6 +96,12 @@ class LiveFeed:
         """Queues a batch; False (and overflowed) when that would pass the limit."""
         if self.overflowed:
             return False
+        park = False
+        if self.taker is not None and not self._batches and self._idle():
+            taken, park = self._take(batch)
+            if taken == len(batch):
+                return True
+            batch = batch[taken:]
         if self._pending + len(batch) > self.limit:
             self.overflowed = True
             self._batches.clear()
@@ -88,10 +110,56 @@ class LiveFeed:
             return False
         self._batches.append(batch)
         self._pending += len(batch)
-        self._wake()
+        if park:
+            self.parked = True
+        else:
+            self._wake()
         return True
 
+    def resume(self) -> None:
+        """The result this feed was parked on is known (or will not be shared):
+        the taker sends what it can of the queue; the task is woken for the rest."""
+        if not self.parked:
+            return
+        self.parked = False
+        while self._batches and self._idle():
+            batch = self._batches[0]
+            taken, park = self._take(batch)
+            self._pending -= taken
+            if taken == len(batch):
+                self._batches.pop(0)
+                continue
+            self._batches[0] = batch[taken:]
+            if park:
+                self.parked = True
+                return
+            break
+        if self._batches:
+            self._wake()
+
+    def _take(self, batch: Sequence[LiveEntry]) -> tuple[int, bool]:
+        """The taker's answer; should it fail, the task takes the whole batch (it
+        drops what was sent already): the broker's loop and the subscriber
+        computing a result run takers, and must go on for everyone else."""
+        assert self.taker is not None
+        try:
+            return self.taker(batch)
+        except Exception:
+            log.exception("a live subscriber's direct delivery failed; its task takes over")
+            return 0, False
+
+    def unpark(self, position: int) -> None:
+        """Wakes the task of a feed still parked on an entry at or before
+        `position` (the broker's safety net, for one batch: later ones have theirs)."""
+        if self.parked and self._batches and self._batches[0][0].entry.position <= position:
+            self._wake()
+
+    def _idle(self) -> bool:
+        waiter = self._waiter
+        return waiter is not None and not waiter.done()
+
     def _wake(self) -> None:
+        self.parked = False
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)

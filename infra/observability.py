@@ -35,9 +35,10 @@ PROJECTION_LAG = Gauge(
     registry=REGISTRY,
 )
 LIVE_MESSAGES = Counter(
-    "passerelle_live_messages", "Live ledger messages, by the path they were handed to: wire "
-    "(pre-framed, written to the socket), asgi (pre-encoded, through the ASGI send), "
-    "executed (GraphQL)",
+    "passerelle_live_messages", "Live ledger messages, by the path they were handed to: direct "
+    "(pre-framed, written to the socket from the broker's turn, the subscriber's task asleep), "
+    "wire (pre-framed, written to the socket by the subscriber's task), asgi (pre-encoded, "
+    "through the ASGI send), executed (GraphQL)",
     ["path"], registry=REGISTRY)
 SUBSCRIBERS = Gauge("passerelle_subscribers", "Live ledger subscribers on this instance",
                     registry=REGISTRY)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from infra.live import LiveBroker, LiveEntry, LiveFeed
+from infra.live_feed import Taker
 from schema.live.viewer import Viewer
 
 
@@ -19,7 +20,7 @@ class Follower:
     """Yields batches of visible entries after `after`; `next_batch` raises
     FellBehindError once live if the subscriber lets its buffer overflow."""
 
-    __slots__ = ("_feed", "broker", "live", "scanned", "sent", "viewer")
+    __slots__ = ("_feed", "broker", "live", "scanned", "sent", "taker", "viewer")
 
     def __init__(self, broker: LiveBroker, viewer: Viewer, after: int) -> None:
         self.broker = broker
@@ -27,10 +28,19 @@ class Follower:
         self.sent = after  # last position handed to the subscriber
         self.scanned = after  # last position catch-up has read
         self.live = False
+        self.taker: Taker | None = None  # given to each feed (schema/live/direct.py)
         self._feed: LiveFeed | None = None
 
+    @property
+    def feed(self) -> LiveFeed | None:
+        return self._feed
+
     async def start(self) -> None:
+        await self._subscribe()
+
+    async def _subscribe(self) -> None:
         self._feed = await self.broker.subscribe()
+        self._feed.taker = self.taker
 
     def close(self) -> None:
         if self._feed is not None:
@@ -57,7 +67,7 @@ class Follower:
         assert self._feed is not None
         if self._feed.overflowed:  # filled up while we read the backlog: read on from the DB
             self.broker.unsubscribe(self._feed)
-            self._feed = await self.broker.subscribe()
+            await self._subscribe()
             return
         self.live = True
 

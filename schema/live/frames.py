@@ -11,7 +11,7 @@ The message is byte for byte the one strawberry would send: `{"id": …, "type":
 Results with errors are never shared: those entries take the normal path, as
 does everything when the operation's id is unknown (not over our handler).
 Under uvicorn the message skips the ASGI layers too: schema/live/wire.py.
-`passerelle_live_messages_total{path}` counts the three paths."""
+`passerelle_live_messages_total{path}` counts the paths (schema/live/direct.py's too)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from schema.live.shared import result_key, shared_result
 from schema.live.wire import Wire
 from schema.observability import labelled
 
+SENT_DIRECT = labelled(LIVE_MESSAGES, "direct")  # the same, from the broker's turn (direct.py)
 SENT_BY_WIRE = labelled(LIVE_MESSAGES, "wire")  # pre-framed, straight to the socket
 SENT_BY_ASGI = labelled(LIVE_MESSAGES, "asgi")  # pre-encoded, through the ASGI send
 SENT_EXECUTED = labelled(LIVE_MESSAGES, "executed")  # strawberry's normal path
@@ -61,6 +62,10 @@ class FrameSender:
         if operation_id is None or not hasattr(info.context.request, "send"):
             return None
         return cls(info, operation_id)
+
+    def known(self, obj: object) -> bool:
+        """Whether the result of a shared entry object is known for this key."""
+        return shared_result(obj, self.key, self.operation) is not None
 
     def message(self, obj: object) -> str | None:
         """The `next` message of a shared entry object, if its result is known."""

@@ -18,6 +18,9 @@ from infra.live import LiveEntry
 from schema.ledger import LedgerEntry, entry_type
 
 SHARED_RESULTS = "_passerelle_shared_results"  # attribute of a shared event object
+# Attribute too: per result key, the feeds parked until that result is known
+# (schema/live/direct.py); a key present means one subscriber is computing it.
+PARKED = "_passerelle_parked"
 ResultKey = tuple[int, str]
 
 
@@ -45,7 +48,36 @@ def shared_entry(live: LiveEntry) -> LedgerEntry:
     if obj is None:
         obj = live.memo["graphql"] = entry_type(live.entry)
         setattr(obj, SHARED_RESULTS, {})
+        setattr(obj, PARKED, {})
     return obj
+
+
+def park(obj: object, key: ResultKey, feed: Any) -> bool:
+    """Parks `feed` until the result for `key` is known, if a subscriber has
+    claimed computing it (True); False: no one has."""
+    waiting = getattr(obj, PARKED).get(key)
+    if waiting is None:
+        return False
+    waiting.append(feed)
+    return True
+
+
+def claim(obj: object, key: ResultKey) -> bool:
+    """Records that a subscriber will compute the result for `key` (others may
+    park on it); False if one already has."""
+    parked: dict[ResultKey, list[Any]] = getattr(obj, PARKED)
+    if key in parked:
+        return False
+    parked[key] = []
+    return True
+
+
+def release(obj: object, key: ResultKey) -> None:
+    """The result for `key` is known, or will not be shared: parked feeds resume."""
+    parked: dict[ResultKey, list[Any]] | None = getattr(obj, PARKED, None)
+    waiting = parked.pop(key, None) if parked else None
+    for feed in waiting or ():
+        feed.resume()
 
 
 class _Variables(Visitor):
@@ -110,16 +142,27 @@ class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
         hit = shared_result(self.root_value, key, self.operation)
         if hit is not None:
             return ExecutionResult(hit.data, None)
-        result = super().execute_operation(serially)
+        obj = self.root_value
+        try:
+            result = super().execute_operation(serially)
+        except BaseException:
+            release(obj, key)
+            raise
 
         def remember(done: Any) -> Any:
             if isinstance(done, ExecutionResult) and not done.errors:  # errors: not shared
                 memo[key] = SharedResult(self.operation, done.data)
+            release(obj, key)  # parked subscribers send it now, or compute their own
             return done
 
         if self.is_awaitable(result):
             async def remembered() -> Any:
-                return remember(await result)
+                try:
+                    done = await result
+                except BaseException:
+                    release(obj, key)
+                    raise
+                return remember(done)
 
             return remembered()
         return remember(result)

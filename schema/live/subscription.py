@@ -16,6 +16,7 @@ from infra.live import FellBehindError, LiveBroker
 from projections.pagination import PaginationError
 from schema.errors import bad_request, unauthenticated
 from schema.ledger import LedgerEntry, LedgerFilter, _filter, access_of
+from schema.live.direct import DirectDelivery
 from schema.live.follower import Follower
 from schema.live.frames import SENT_EXECUTED, FrameSender
 from schema.live.shared import shared_entry
@@ -81,6 +82,7 @@ class LiveSubscription:
             raise bad_request(PaginationError("`after` is a ledger position, 0 or more"))
         follower = Follower(broker_of(info), await viewer_for(info, filter), after or 0)
         sender = FrameSender.of(info)
+        direct = DirectDelivery.attach(follower, sender)
         await follower.start()
         try:
             while True:
@@ -97,5 +99,9 @@ class LiveSubscription:
                             stale = False
                         SENT_EXECUTED.inc()
                         yield obj
+                if direct is not None:
+                    direct.settle()
         finally:
+            if direct is not None:
+                direct.settle()
             follower.close()

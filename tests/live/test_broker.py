@@ -99,5 +99,7 @@ async def test_catch_up_trusts_stream_parties_only_up_to_the_access_projections_
 def test_limits_come_from_passerelle_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PASSERELLE_MAX_SUBSCRIPTIONS_PER_CONNECTION", "5")
     monkeypatch.setenv("PASSERELLE_LIVE_BUFFER_ENTRIES", "99")
+    monkeypatch.setenv("PASSERELLE_LIVE_DIRECT", "0")
     limits = LiveLimits.from_env()
     assert (limits.max_subscriptions_per_connection, limits.buffer_entries) == (5, 99)
+    assert limits.direct == 0 and LiveLimits().direct == 1
