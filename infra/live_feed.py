@@ -62,10 +62,11 @@ class FellBehindError(Exception):
 
 
 # A subscriber's way to take entries without its task (schema/live/direct.py):
-# given a batch while the subscriber is idle, it sends what it can from the front
-# and says how many it took, and whether the subscriber waits for a result being
-# computed (True: `resume` follows) or its task must be woken for the rest.
-Taker = Callable[[Sequence["LiveEntry"]], tuple[int, bool]]
+# given a batch and where to start in it, while the subscriber is idle, it sends
+# what it can and says where it stopped (len(batch): everything taken), and
+# whether the subscriber waits for a result being computed (True: `resume`
+# follows) or its task must be woken for the rest.
+Taker = Callable[[Sequence["LiveEntry"], int], tuple[int, bool]]
 
 
 class LiveFeed:
@@ -79,7 +80,8 @@ class LiveFeed:
 
     # Slots and a list (not a deque: ~600 bytes empty) because an idle
     # subscriber's memory is mostly objects like this one, times 1,000.
-    __slots__ = ("_batches", "_pending", "_waiter", "limit", "overflowed", "parked", "taker")
+    __slots__ = ("_batches", "_pending", "_start", "_waiter", "limit", "overflowed", "parked",
+                 "taker")
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -87,6 +89,7 @@ class LiveFeed:
         self.taker: Taker | None = None
         self.parked = False  # waiting, entries queued, for another subscriber's result
         self._batches: list[Sequence[LiveEntry]] = []  # a few at most, while the task runs
+        self._start = 0  # entries of the first batch already taken (not copied off)
         self._pending = 0
         # A bare future rather than an asyncio.Event: with 1,000 feeds woken per
         # commit, Event.set/wait's bookkeeping was 10 % of the fan-out.
@@ -96,20 +99,21 @@ class LiveFeed:
         """Queues a batch; False (and overflowed) when that would pass the limit."""
         if self.overflowed:
             return False
-        park = False
+        taken, park = 0, False
         if self.taker is not None and not self._batches and self._idle():
-            taken, park = self._take(batch)
+            taken, park = self._take(batch, 0)
             if taken == len(batch):
                 return True
-            batch = batch[taken:]
-        if self._pending + len(batch) > self.limit:
+        if self._pending + len(batch) - taken > self.limit:
             self.overflowed = True
             self._batches.clear()
-            self._pending = 0
+            self._start = self._pending = 0
             self._wake()
             return False
+        if not self._batches:
+            self._start = taken
         self._batches.append(batch)
-        self._pending += len(batch)
+        self._pending += len(batch) - taken
         if park:
             self.parked = True
         else:
@@ -124,34 +128,36 @@ class LiveFeed:
         self.parked = False
         while self._batches and self._idle():
             batch = self._batches[0]
-            taken, park = self._take(batch)
-            self._pending -= taken
-            if taken == len(batch):
-                self._batches.pop(0)
-                continue
-            self._batches[0] = batch[taken:]
-            if park:
-                self.parked = True
-                return
-            break
+            stopped, park = self._take(batch, self._start)
+            self._pending -= stopped - self._start
+            self._start = stopped
+            if stopped < len(batch):
+                if park:
+                    self.parked = True
+                    return
+                break
+            self._batches.pop(0)
+            self._start = 0
         if self._batches:
             self._wake()
 
-    def _take(self, batch: Sequence[LiveEntry]) -> tuple[int, bool]:
-        """The taker's answer; should it fail, the task takes the whole batch (it
-        drops what was sent already): the broker's loop and the subscriber
+    def _take(self, batch: Sequence[LiveEntry], start: int) -> tuple[int, bool]:
+        """The taker's answer; should it fail, the task takes the rest of the batch
+        (it drops what was sent already): the broker's loop and the subscriber
         computing a result run takers, and must go on for everyone else."""
         assert self.taker is not None
         try:
-            return self.taker(batch)
+            stopped, park = self.taker(batch, start)
         except Exception:
             log.exception("a live subscriber's direct delivery failed; its task takes over")
-            return 0, False
+            return start, False
+        return stopped, park
 
     def unpark(self, position: int) -> None:
         """Wakes the task of a feed still parked on an entry at or before
         `position` (the broker's safety net, for one batch: later ones have theirs)."""
-        if self.parked and self._batches and self._batches[0][0].entry.position <= position:
+        if self.parked and self._batches and (
+                self._batches[0][self._start].entry.position <= position):
             self._wake()
 
     def _idle(self) -> bool:
@@ -173,6 +179,7 @@ class LiveFeed:
                 await self._waiter
             finally:
                 self._waiter = None
-        batch = self._batches.pop(0)
-        self._pending -= len(batch)
-        return batch
+        batch, start = self._batches.pop(0), self._start
+        self._start = 0
+        self._pending -= len(batch) - start
+        return batch[start:] if start else batch

@@ -36,7 +36,7 @@ PROJECTION_LAG = Gauge(
 )
 LIVE_MESSAGES = Counter(
     "passerelle_live_messages", "Live ledger messages, by the path they were handed to: direct "
-    "(pre-framed, written to the socket from the broker's turn, the subscriber's task asleep), "
+    "(pre-framed, written to the socket without waking the subscriber's task), "
     "wire (pre-framed, written to the socket by the subscriber's task), asgi (pre-encoded, "
     "through the ASGI send), executed (GraphQL)",
     ["path"], registry=REGISTRY)

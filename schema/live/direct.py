@@ -11,15 +11,16 @@ task would. It stops, and leaves the rest to the task, at the first entry it
 cannot send that way: a membership that needs the projections (`Viewer.
 may_have_joined`), a wire that is not ready, or a result not computed yet.
 
-A result not computed yet: the first subscriber to find it missing computes it
-through the normal path (its task is woken); the others *park* (their feed
-keeps the rest queued, their task sleeps) until it is known, and then send it
-from the computing task's turn (`shared.release`, when the execution ends,
-whatever its outcome). Should that subscriber's task end first, it releases
-them on its way out; should nothing release them, the broker wakes their tasks
-after a second (`infra/live.py`, PARKED_SECONDS). Released, they send what the
-result allows, and their tasks take over anything else: order holds, since a
-feed is only ever taken from while its task is idle with nothing queued."""
+A result not computed yet: the first subscriber to find it missing claims it
+and computes it through the normal path (its task is woken); the others *park*
+(their feed keeps the batch, their task sleeps) until the execution ends
+(`shared.release`, in the computing task's turn), then send it and go on, or,
+if it will not be shared (errors), wake their tasks to compute their own.
+Should the claiming task end first, it releases them on its way out; should
+nothing release them, the broker wakes their tasks after a second
+(`infra/live.py`, PARKED_SECONDS). Order holds: a feed is only ever taken from
+while its task is idle, and a batch offered while anything is queued wakes
+the task (docs/live.md, "From the broker's turn")."""
 
 from __future__ import annotations
 
@@ -35,13 +36,13 @@ from schema.live.wire import Wire
 class DirectDelivery:
     """One subscription's taker (see the module's docstring)."""
 
-    __slots__ = ("claims", "follower", "sender", "wire")
+    __slots__ = ("claim", "follower", "sender", "wire")
 
     def __init__(self, follower: Follower, sender: FrameSender, wire: Wire) -> None:
         self.follower = follower
         self.sender = sender
         self.wire = wire
-        self.claims: list[object] = []  # entries this subscriber's task is to compute
+        self.claim: object | None = None  # an entry this subscriber's task is to compute
 
     @classmethod
     def attach(cls, follower: Follower, sender: FrameSender | None) -> DirectDelivery | None:
@@ -52,12 +53,13 @@ class DirectDelivery:
         follower.taker = direct
         return direct
 
-    def __call__(self, batch: Sequence[LiveEntry]) -> tuple[int, bool]:
-        """How many entries from the front were sent (or skipped as unseen), and
-        whether the feed parks for a result another subscriber computes."""
+    def __call__(self, batch: Sequence[LiveEntry], start: int) -> tuple[int, bool]:
+        """Where in the batch it stopped (len(batch): everything sent or skipped
+        as unseen), and whether the feed parks for a result being computed."""
         f = self.follower
         viewer = f.viewer
-        for i, live in enumerate(batch):
+        for i in range(start, len(batch)):
+            live = batch[i]
             e = live.entry
             if e.position <= f.sent:
                 continue
@@ -75,29 +77,33 @@ class DirectDelivery:
         return len(batch), False
 
     def _park_or_claim(self, obj: object, at: int, batch: Sequence[LiveEntry]) -> bool:
-        """Parks on a subscriber computing the result, or claims computing it (and
-        every later one this subscriber's task will reach in the batch: it
-        computes them in order), so that the others park on it."""
+        """Parks on the subscriber computing this result; else claims computing it
+        (its task is woken), so that the others park on it. Only this one: the
+        task computes it first thing, while later ones would come after its own
+        send of this one, which may wait on a slow reader."""
         f, key = self.follower, self.sender.key
-        rest = batch[at + 1:]
-        if rest and any(f.viewer.may_have_joined(le.entry) for le in rest):
-            # This task may wait on the projections before it computes anything:
-            # others must not wait for it. It takes the normal path, unclaimed.
-            return False
         if park(obj, key, f.feed):
             return True
-        self.claims = [obj] if claim(obj, key) else []
-        for later in rest:
-            if f.viewer.sees(later.entry, later.parties):
-                o = shared_entry(later)
-                if not self.sender.known(o) and claim(o, key):
-                    self.claims.append(o)
+        viewer = f.viewer
+        if any(viewer.may_have_joined(batch[j].entry) for j in range(at + 1, len(batch))):
+            # This task waits on the projections before computing anything (it
+            # judges its whole batch first): no one must wait for it.
+            return False
+        if claim(obj, key):
+            self.claim = obj
         return False
 
     def settle(self) -> None:
-        """Releases whoever parked on entries this subscriber was to compute (it
+        """Releases whoever parked on the entry this subscriber was to compute (it
         did, or it is going away): called after each batch and on exit."""
-        claims, self.claims = self.claims, []
-        for obj in claims:
-            release(obj, self.sender.key)
+        claimed, self.claim = self.claim, None
+        if claimed is not None:
+            release(claimed, self.sender.key)
 
+    def close(self) -> None:
+        """The subscription ends: release its claim, and let go of its feed."""
+        self.settle()
+        f = self.follower
+        f.taker = None
+        if f.feed is not None:
+            f.feed.taker = None

@@ -29,7 +29,7 @@ from schema.live.shared import result_key, shared_result
 from schema.live.wire import Wire
 from schema.observability import labelled
 
-SENT_DIRECT = labelled(LIVE_MESSAGES, "direct")  # the same, from the broker's turn (direct.py)
+SENT_DIRECT = labelled(LIVE_MESSAGES, "direct")  # the same, the task left asleep (direct.py)
 SENT_BY_WIRE = labelled(LIVE_MESSAGES, "wire")  # pre-framed, straight to the socket
 SENT_BY_ASGI = labelled(LIVE_MESSAGES, "asgi")  # pre-encoded, through the ASGI send
 SENT_EXECUTED = labelled(LIVE_MESSAGES, "executed")  # strawberry's normal path

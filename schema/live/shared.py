@@ -5,6 +5,7 @@ would otherwise execute the same selection set on the same object 1,000 times.""
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
@@ -52,11 +53,16 @@ def shared_entry(live: LiveEntry) -> LedgerEntry:
     return obj
 
 
+# In PARKED instead of a list: that result will not be shared (it had errors,
+# or its execution failed): every subscriber computes its own, as before.
+NOT_SHARED: list[Any] = []
+
+
 def park(obj: object, key: ResultKey, feed: Any) -> bool:
     """Parks `feed` until the result for `key` is known, if a subscriber has
-    claimed computing it (True); False: no one has."""
+    claimed computing it (True); False: no one has, or it will not be shared."""
     waiting = getattr(obj, PARKED).get(key)
-    if waiting is None:
+    if waiting is None or waiting is NOT_SHARED:
         return False
     waiting.append(feed)
     return True
@@ -64,7 +70,7 @@ def park(obj: object, key: ResultKey, feed: Any) -> bool:
 
 def claim(obj: object, key: ResultKey) -> bool:
     """Records that a subscriber will compute the result for `key` (others may
-    park on it); False if one already has."""
+    park on it); False if one already has, or if it will not be shared."""
     parked: dict[ResultKey, list[Any]] = getattr(obj, PARKED)
     if key in parked:
         return False
@@ -72,10 +78,15 @@ def claim(obj: object, key: ResultKey) -> bool:
     return True
 
 
-def release(obj: object, key: ResultKey) -> None:
-    """The result for `key` is known, or will not be shared: parked feeds resume."""
+def release(obj: object, key: ResultKey, *, shared: bool = True) -> None:
+    """The result for `key` is known, or its computing subscriber went away
+    (`shared`), or it will not be shared: parked feeds resume."""
     parked: dict[ResultKey, list[Any]] | None = getattr(obj, PARKED, None)
-    waiting = parked.pop(key, None) if parked else None
+    if parked is None:
+        return
+    waiting = parked.pop(key, None)
+    if not shared:
+        parked[key] = NOT_SHARED
     for feed in waiting or ():
         feed.resume()
 
@@ -145,24 +156,33 @@ class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
         obj = self.root_value
         try:
             result = super().execute_operation(serially)
-        except BaseException:
-            release(obj, key)
+        except BaseException as exc:
+            _failed(obj, key, exc)
             raise
 
         def remember(done: Any) -> Any:
-            if isinstance(done, ExecutionResult) and not done.errors:  # errors: not shared
+            stored = isinstance(done, ExecutionResult) and not done.errors  # errors: not shared
+            if stored:
                 memo[key] = SharedResult(self.operation, done.data)
-            release(obj, key)  # parked subscribers send it now, or compute their own
+            # Parked subscribers send it now, or compute their own: in this turn,
+            # before this subscriber's own send, which may wait on a slow reader.
+            release(obj, key, shared=stored)
             return done
 
         if self.is_awaitable(result):
             async def remembered() -> Any:
                 try:
                     done = await result
-                except BaseException:
-                    release(obj, key)
+                except BaseException as exc:
+                    _failed(obj, key, exc)
                     raise
                 return remember(done)
 
             return remembered()
         return remember(result)
+
+
+def _failed(obj: object, key: ResultKey, exc: BaseException) -> None:
+    """An execution that ended without a result: cancelled (its subscriber went
+    away), another subscriber may compute it; otherwise it is not shared."""
+    release(obj, key, shared=isinstance(exc, asyncio.CancelledError))

@@ -103,5 +103,5 @@ class LiveSubscription:
                     direct.settle()
         finally:
             if direct is not None:
-                direct.settle()
+                direct.close()
             follower.close()

@@ -3,6 +3,7 @@ after its listening connection drops; parties known before the projections run."
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID, uuid4
@@ -11,6 +12,7 @@ import asyncpg
 import orjson
 import pytest
 
+import infra.live as live_module
 from infra.live import LISTENER_NAME, LiveBroker, LiveFeed, LiveLimits
 from projections.access import AccessProjection
 from projections.engine import Projector
@@ -103,3 +105,18 @@ def test_limits_come_from_passerelle_variables(monkeypatch: pytest.MonkeyPatch) 
     limits = LiveLimits.from_env()
     assert (limits.max_subscriptions_per_connection, limits.buffer_entries) == (5, 99)
     assert limits.direct == 0 and LiveLimits().direct == 1
+
+
+async def test_a_feed_left_parked_on_a_batch_is_woken_a_while_after_it(
+    broker: LiveBroker, pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The broker's net under direct delivery (schema/live/direct.py): a feed
+    parked on a result that nothing releases still gets its batch."""
+    monkeypatch.setattr(live_module, "PARKED_SECONDS", 0.05)
+    feed = await broker.subscribe()
+    feed.taker = lambda batch, start: (start, True)  # parks, and nothing releases it
+    waiting = asyncio.ensure_future(feed.next_batch())
+    await asyncio.sleep(0)
+    positions = await append(pool, uuid4(), [1])
+    batch = await asyncio.wait_for(waiting, 5)
+    assert [le.entry.position for le in batch] == positions

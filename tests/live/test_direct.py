@@ -15,10 +15,10 @@ from uuid import uuid4
 import pytest
 import strawberry
 from graphql import OperationDefinitionNode, parse
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-import infra.live as live_module
 import schema.live.shared as shared
-from infra.live import CatchUpPage, LiveBroker, LiveEntry, LiveFeed, LiveLimits
+from infra.live import CatchUpPage, LiveEntry, LiveFeed, LiveLimits
 from projections.queries.ledger import Access, LedgerFilter
 from schema.app import build_schema
 from schema.live.direct import DirectDelivery
@@ -111,6 +111,10 @@ async def _subscriber(broker: Broker, viewer: Viewer | None = None) -> Subscribe
     return await Subscriber(follower, direct, wire).idle()
 
 
+def _parked(s: Subscriber) -> bool:
+    return s.follower.feed is not None and s.follower.feed.parked
+
+
 def _computed(le: LiveEntry) -> None:
     """What SharedEventExecution does once an entry's result is computed."""
     obj = shared_entry(le)
@@ -141,34 +145,82 @@ async def test_what_the_subscriber_already_has_is_not_sent_again() -> None:
     assert s.wire.written == [3] and await s.asleep()
 
 
-async def test_the_first_to_find_results_missing_computes_them_and_the_others_park() -> None:
+async def test_the_first_to_find_a_result_missing_computes_it_and_the_others_park() -> None:
     broker = Broker()
-    first, *others = [await _subscriber(broker) for _ in range(3)]
+    first, second, third = [await _subscriber(broker) for _ in range(3)]
     batch = [live(1), live(2)]
     broker.commit(batch)
-    assert first.direct.claims == [shared_entry(le) for le in batch]
+    assert first.direct.claim is shared_entry(batch[0])  # only the first: see below
     assert await first.woken_with() == [1, 2]
-    for s in others:
-        assert s.follower.feed is not None and s.follower.feed.parked
-        assert s.wire.written == [] and await s.asleep()
+    for s in (second, third):
+        assert _parked(s) and s.wire.written == [] and await s.asleep()
     _computed(batch[0])  # the first subscriber's task computed entry 1...
-    for s in others:  # ...so they send it, and park on entry 2, which it computes next
-        assert s.wire.written == [1] and s.follower.feed and s.follower.feed.parked
+    # ...so the others send it; entry 2 comes after the first's own send of 1,
+    # which may wait on a slow reader: the next to find it missing computes it.
+    assert second.wire.written == third.wire.written == [1]
+    assert second.direct.claim is shared_entry(batch[1])
+    assert await second.woken_with() == [2]
+    assert _parked(third) and await third.asleep()
     _computed(batch[1])
-    for s in others:
-        assert s.wire.written == [1, 2] and s.follower.sent == 2 and await s.asleep()
+    assert third.wire.written == [1, 2] and third.follower.sent == 2 and await third.asleep()
     first.direct.settle()  # after its batch: nothing left parked on it
+    second.direct.settle()
     assert all(not getattr(shared_entry(le), PARKED) for le in batch)
+
+
+async def test_a_result_that_will_not_be_shared_wakes_every_parked_task() -> None:
+    broker = Broker()
+    first, *others = [await _subscriber(broker) for _ in range(3)]
+    batch = [live(1)]
+    broker.commit(batch)
+    shared.release(shared_entry(batch[0]), KEY, shared=False)  # e.g. it had errors
+    for s in others:  # each computes its own, none waits for another
+        assert s.direct.claim is None and await s.woken_with() == [1]
+    assert first.direct.claim is not None and await first.woken_with() == [1]
+
+
+async def test_parked_subscribers_cost_linear_work_on_a_large_batch() -> None:
+    broker = Broker()
+    calls = [0]
+
+    class Counting(Viewer):
+        def sees(self, *args: Any) -> bool:
+            calls[0] += 1
+            return super().sees(*args)
+
+        def may_have_joined(self, *args: Any) -> bool:
+            calls[0] += 1
+            return super().may_have_joined(*args)
+
+    class Batch(list[LiveEntry]):
+        def __getitem__(self, i: Any) -> Any:
+            calls[0] += 1
+            return super().__getitem__(i)
+
+    subscribers = [await _subscriber(broker, Counting(EVERYTHING, LedgerFilter()))
+                   for _ in range(20)]
+    batch = Batch(live(p) for p in range(1, 201))
+    broker.commit(batch)
+    for le in batch:
+        _computed(le)
+    for s in subscribers:  # each has every entry, written directly or left to its task
+        rest = [] if await s.asleep() else await s.woken_with()
+        assert s.wire.written + rest == list(range(1, 201))
+    # About one pass over the batch per subscriber, and one look ahead per claim
+    # (it was a look ahead per subscriber, and a copy of the rest per release).
+    assert calls[0] <= 5 * 20 * 200 + 200 * 200
 
 
 async def test_a_computing_subscriber_that_goes_away_releases_the_parked() -> None:
     broker = Broker()
     first, second, third = [await _subscriber(broker) for _ in range(3)]
     broker.commit([live(1)])
-    first.direct.settle()  # its task ended before computing (the subscription's finally)
+    first.direct.close()  # its subscription ended before computing
+    assert first.follower.taker is None and first.follower.feed
+    assert first.follower.feed.taker is None  # no cycle left through the feed
     assert await second.woken_with() == [1]  # the second computes it now...
-    assert third.follower.feed and third.follower.feed.parked and await third.asleep()
-    second.direct.settle()  # ...or goes away too
+    assert _parked(third) and await third.asleep()
+    second.direct.settle()  # ...or, its batch done, lets whoever still waits go
     assert await third.woken_with() == [1]
 
 
@@ -211,10 +263,10 @@ async def test_no_one_parks_on_a_subscriber_that_may_wait_on_the_projections() -
                       frozenset())
     batch = [live(1), joins]
     broker.commit(batch)
-    assert waits.direct.claims == []
+    assert waits.direct.claim is None
     assert await waits.woken_with() == [1]  # 2: not a member after all, once re-read
-    # The next subscriber claims both, not parked on the one that may wait.
-    assert other.direct.claims == [shared_entry(le) for le in batch]
+    # The next subscriber claims entry 1, not parked on the one that may wait.
+    assert other.direct.claim is shared_entry(batch[0])
     assert await other.woken_with() == [1, 2]
 
 
@@ -226,22 +278,6 @@ async def test_direct_delivery_needs_the_wire_and_can_be_turned_off() -> None:
     assert DirectDelivery.attach(Follower(off, viewer, 0), _sender(FakeWire())) is None  # type: ignore[arg-type]
     follower = Follower(on, viewer, 0)  # type: ignore[arg-type]
     assert DirectDelivery.attach(follower, _sender(FakeWire())) is follower.taker
-
-
-async def test_the_broker_wakes_feeds_still_parked_on_its_batch_after_a_while(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(live_module, "PARKED_SECONDS", 0.01)
-    broker = LiveBroker("postgresql://unused", pool=None)  # type: ignore[arg-type]
-    feed = LiveFeed(10)
-    feed.taker = lambda batch: (0, True)
-    broker._feeds.add(feed)
-    waiting = asyncio.ensure_future(feed.next_batch())
-    await asyncio.sleep(0)
-    feed.offer([live(1)])
-    broker._watch_parked(1)
-    assert feed.parked and not waiting.done()
-    assert [le.entry.position for le in await asyncio.wait_for(waiting, 1)] == [1]
 
 
 # SharedEventExecution releases whoever parked on an entry once its execution
@@ -283,24 +319,34 @@ class ToySubscription:
         yield item
 
 
+def _spy(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, Any, bool]]:
+    released: list[tuple[object, Any, bool]] = []
+    monkeypatch.setattr(shared, "release", lambda obj, key, shared=True: released.append(
+        (obj, key, shared)))
+    return released
+
+
+def _toy_schema() -> strawberry.Schema:
+    return build_schema((ToyQuery,), (ToyMutation,), (ToySubscription,))
+
+
 @pytest.mark.parametrize(("fields", "shared_too"), [("n", True), ("n broken", False)])
 async def test_the_execution_releases_the_parked_when_it_ends(
     monkeypatch: pytest.MonkeyPatch, fields: str, shared_too: bool,
 ) -> None:
-    released: list[tuple[object, Any]] = []
-    monkeypatch.setattr(shared, "release", lambda obj, key: released.append((obj, key)))
-    schema = build_schema((ToyQuery,), (ToyMutation,), (ToySubscription,))
-    results = [r async for r in await schema.stream(f"subscription {{ items {{ {fields} }} }}")]
+    released = _spy(monkeypatch)
+    stream = await _toy_schema().stream(f"subscription {{ items {{ {fields} }} }}")
+    results = [r async for r in stream]  # type: ignore[union-attr]
     assert len(results) == 1 and len(released) == 1
-    obj, key = released[0]
-    assert (key in getattr(obj, SHARED_RESULTS)) is shared_too
+    obj, key, as_shared = released[0]
+    assert (key in getattr(obj, SHARED_RESULTS)) is shared_too is as_shared
 
 
-async def test_a_cancelled_execution_releases_the_parked(monkeypatch: pytest.MonkeyPatch) -> None:
-    released: list[tuple[object, Any]] = []
-    monkeypatch.setattr(shared, "release", lambda obj, key: released.append((obj, key)))
-    schema = build_schema((ToyQuery,), (ToyMutation,), (ToySubscription,))
-    stream = await schema.stream("subscription { items { slow } }")
+async def test_a_cancelled_execution_releases_the_parked_for_another_to_compute(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    released = _spy(monkeypatch)
+    stream = await _toy_schema().stream("subscription { items { slow } }")
     task = asyncio.ensure_future(stream.__anext__())  # type: ignore[union-attr]
     for _ in range(5):
         await asyncio.sleep(0)
@@ -308,4 +354,18 @@ async def test_a_cancelled_execution_releases_the_parked(monkeypatch: pytest.Mon
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert len(released) == 1
+    assert [r[2] for r in released] == [True]
+
+
+async def test_an_execution_that_raises_releases_the_parked_unshared(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    released = _spy(monkeypatch)
+
+    def broken(*_: Any) -> Any:
+        raise RuntimeError("graphql-core failed")
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_operation", broken)
+    stream = await _toy_schema().stream("subscription { items { n } }")
+    result = await stream.__anext__()  # type: ignore[union-attr]
+    assert result.errors and [r[2] for r in released] == [False]

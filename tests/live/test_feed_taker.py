@@ -15,16 +15,17 @@ from tests.live.entries import live
 
 
 class Taker:
-    """Takes `take` entries from the front of each batch (all: None); parks if `park`."""
+    """Takes `take` entries of each batch from where it is asked to start (all:
+    None); parks if `park`. Records the positions it was offered."""
 
     def __init__(self, take: int | None = None, park: bool = False) -> None:
         self.take, self.park = take, park
         self.seen: list[list[int]] = []
 
-    def __call__(self, batch: Sequence[LiveEntry]) -> tuple[int, bool]:
-        self.seen.append([le.entry.position for le in batch])
-        taken = len(batch) if self.take is None else min(self.take, len(batch))
-        return taken, self.park and taken < len(batch)
+    def __call__(self, batch: Sequence[LiveEntry], start: int) -> tuple[int, bool]:
+        self.seen.append([le.entry.position for le in batch[start:]])
+        stop = len(batch) if self.take is None else min(start + self.take, len(batch))
+        return stop, self.park and stop < len(batch)
 
 
 async def _waiting(feed: LiveFeed) -> asyncio.Task[Sequence[LiveEntry]]:
@@ -115,6 +116,16 @@ async def test_a_resumed_feed_wakes_its_task_for_what_is_still_not_taken() -> No
     assert _positions(await task) == [2, 3]
 
 
+async def test_entries_taken_from_a_queued_batch_no_longer_count_against_the_limit() -> None:
+    taker = Taker(take=1, park=True)
+    feed = _feed(taker, limit=3)
+    task = await _waiting(feed)
+    feed.offer([live(1), live(2), live(3)])  # 1 taken: 2 pending
+    assert feed.parked and feed.offer([live(4)])  # 3 pending: within the limit
+    assert _positions(await task) == [2, 3]
+    assert _positions(await feed.next_batch()) == [4]
+
+
 async def test_a_resumed_feed_may_park_again_further_on() -> None:
     taker = Taker(take=0, park=True)
     feed = _feed(taker)
@@ -163,10 +174,10 @@ async def test_a_parked_feed_past_its_limit_is_told_it_fell_behind() -> None:
 class Broken(Taker):
     """Parks on its first batch, then fails."""
 
-    def __call__(self, batch: Sequence[LiveEntry]) -> tuple[int, bool]:
+    def __call__(self, batch: Sequence[LiveEntry], start: int) -> tuple[int, bool]:
         if self.seen:
             raise RuntimeError("a bug in direct delivery")
-        return super().__call__(batch)
+        return super().__call__(batch, start)
 
 
 async def test_a_failing_taker_leaves_the_batch_to_the_task(
