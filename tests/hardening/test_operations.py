@@ -104,7 +104,7 @@ async def test_metrics_expose_requests_operations_commands_projections_and_pools
     assert {labels["state"] for labels, _ in found["passerelle_pool_connections"]} == {
         "open", "idle"}
     assert {labels["path"] for labels, _ in found["passerelle_live_messages"]} == {
-        "wire", "asgi", "executed"}
+        "direct", "wire", "asgi", "executed"}
 
 
 async def test_metric_labels_chosen_by_clients_stay_bounded(
