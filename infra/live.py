@@ -34,7 +34,8 @@ log = logging.getLogger("passerelle.live")
 __all__ = ["LISTENER_NAME", "CatchUpPage", "FellBehindError", "LiveBroker", "LiveEntry",
            "LiveFeed", "LiveLimits", "StreamParties", "_env_name"]
 # How long a feed may stay parked on another subscriber's result before its
-# task is woken anyway (schema/live/direct.py releases it within milliseconds).
+# task is woken anyway (schema/live/direct.py releases it within milliseconds
+# of the result, unless a batch's fan-out takes longer than this).
 PARKED_SECONDS = 1.0
 LISTENER_NAME = "passerelle-live"  # pg_stat_activity.application_name of each instance's listener
 
@@ -229,11 +230,10 @@ class LiveBroker:
             if len(rows) < self.limits.batch_size:
                 return
 
-
     def _watch_parked(self, position: int) -> None:
         """Feeds parked on a result another subscriber computes are resumed when it
-        is known, or when that subscriber's task ends; should neither happen, their
-        tasks are woken after PARKED_SECONDS all the same (never expected: a net)."""
+        is known, or when that subscriber's task ends; should neither happen in
+        PARKED_SECONDS (a batch whose fan-out outlasts it), their tasks are woken."""
         parked = [feed for feed in self._feeds if feed.parked]
         if parked:
             asyncio.get_running_loop().call_later(PARKED_SECONDS, _unpark, parked, position)

@@ -53,8 +53,9 @@ def shared_entry(live: LiveEntry) -> LedgerEntry:
     return obj
 
 
-# In PARKED instead of a list: that result will not be shared (it had errors,
-# or its execution failed): every subscriber computes its own, as before.
+# In PARKED instead of a list of feeds (and never appended to): that result
+# will not be shared (it had errors, or its execution failed), every subscriber
+# computes its own, as before.
 NOT_SHARED: list[Any] = []
 
 
