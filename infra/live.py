@@ -223,12 +223,24 @@ class LiveBroker:
                 return
             batch = await self.parties.attach(conn, [entry_from_row(r) for r in rows])
             self.head = batch[-1].entry.position
-            for feed in list(self._feeds):
-                if not feed.offer(batch):
-                    self.unsubscribe(feed)  # overflowed: it resumes from the database
+            await self._offer(batch)
             self._watch_parked(self.head)
             if len(rows) < self.limits.batch_size:
                 return
+
+    async def _offer(self, batch: list[LiveEntry]) -> None:
+        """Offers the batch to every feed. Once, right after the first feed whose
+        task it wakes, lets that task run a step: it computes the batch's results
+        (schema/live/direct.py), which the other feeds then send at once instead
+        of parking until it does. Feeds subscribed meanwhile read the batch from
+        the database, as any feed subscribed after a batch was read does."""
+        woken = False
+        for feed in list(self._feeds):
+            if not feed.offer(batch):
+                self.unsubscribe(feed)  # overflowed: it resumes from the database
+            elif not woken and feed.woken:
+                woken = True
+                await asyncio.sleep(0)
 
     def _watch_parked(self, position: int) -> None:
         """Feeds parked on a result another subscriber computes are resumed when it

@@ -160,6 +160,12 @@ class LiveFeed:
                 self._batches[0][self._start].entry.position <= position):
             self._wake()
 
+    @property
+    def woken(self) -> bool:
+        """Its task was woken and has not run yet."""
+        waiter = self._waiter
+        return waiter is not None and waiter.done()
+
     def _idle(self) -> bool:
         waiter = self._waiter
         return waiter is not None and not waiter.done()

@@ -12,7 +12,9 @@ cannot send that way: a membership that needs the projections (`Viewer.
 may_have_joined`), a wire that is not ready, or a result not computed yet.
 
 A result not computed yet: the first subscriber to find it missing claims it
-and computes it through the normal path (its task is woken); the others *park*
+and computes it through the normal path (its task is woken, and the broker
+lets it run a step before offering the batch to anyone else: often enough to
+have the result, which the others then just send); otherwise the others *park*
 (their feed keeps the batch, their task sleeps) until the execution ends
 (`shared.release`, in the computing task's turn), then send it and go on, or,
 if it will not be shared (errors), wake their tasks to compute their own.

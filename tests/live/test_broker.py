@@ -120,3 +120,36 @@ async def test_a_feed_left_parked_on_a_batch_is_woken_a_while_after_it(
     positions = await append(pool, uuid4(), [1])
     batch = await asyncio.wait_for(waiting, 5)
     assert [le.entry.position for le in batch] == positions
+
+
+async def test_the_first_task_woken_by_a_batch_runs_before_the_other_feeds_get_it(
+    broker: LiveBroker, pool: asyncpg.Pool,
+) -> None:
+    """So that the subscriber computing a batch's results (schema/live/direct.py)
+    has them before the others are offered the batch: they send, not park."""
+    computed: list[int] = []
+    taken_directly: list[int] = []
+
+    def taker(batch: Any, start: int) -> tuple[int, bool]:
+        if not computed:
+            return start, False  # the task computes it
+        taken_directly.extend(le.entry.position for le in batch[start:])
+        return len(batch), False
+
+    async def subscriber() -> None:
+        feed = await broker.subscribe()
+        feed.taker = taker
+        computed.extend(le.entry.position for le in await feed.next_batch())
+
+    tasks = [asyncio.ensure_future(subscriber()) for _ in range(3)]
+    await asyncio.sleep(0.1)
+    positions = await append(pool, uuid4(), [1])
+    done, _ = await asyncio.wait(tasks, timeout=5, return_when=asyncio.FIRST_COMPLETED)
+    for _ in range(100):
+        if len(taken_directly) == 2 * len(positions):
+            break
+        await asyncio.sleep(0.01)
+    assert computed == positions and len(done) == 1
+    assert taken_directly == positions * 2
+    for task in tasks:
+        task.cancel()
