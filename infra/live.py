@@ -229,11 +229,11 @@ class LiveBroker:
                 return
 
     async def _offer(self, batch: list[LiveEntry]) -> None:
-        """Offers the batch to every feed. Once, right after the first feed whose
-        task it wakes, lets that task run a step: it computes the batch's results
-        (schema/live/direct.py), which the other feeds then send at once instead
-        of parking until it does. Feeds subscribed meanwhile read the batch from
-        the database, as any feed subscribed after a batch was read does."""
+        """Offers the batch to every feed. Once, right after the first feed found
+        woken, yields to the loop so that its task runs a step: it computes the
+        batch's results (schema/live/direct.py), which the other feeds then send
+        at once instead of parking until it does. Feeds subscribed meanwhile
+        read the batch from the database, as any subscribed after a read does."""
         woken = False
         for feed in list(self._feeds):
             if not feed.offer(batch):

@@ -129,6 +129,8 @@ class TokenInitHandler(BaseGraphQLTransportWSHandler[Any, None]):
     """graphql-transport-ws, authenticated by the `connection_init` payload when
     it carries a token (it then replaces the upgrade request's viewer)."""
 
+    _counted: str | None = None  # the user whose connection this one counts
+
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         payload = message.get("payload")
         if not self.connection_init_received and isinstance(payload, dict):
@@ -160,7 +162,7 @@ class TokenInitHandler(BaseGraphQLTransportWSHandler[Any, None]):
         return True
 
     async def shutdown(self) -> None:
-        counted = getattr(self, "_counted", None)
+        counted = self._counted
         if counted is not None:
             self._counted = None
             OPEN_CONNECTIONS[counted] -= 1

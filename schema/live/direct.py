@@ -31,7 +31,8 @@ from collections.abc import Sequence
 from infra.live import LiveEntry
 from schema.live.follower import Follower
 from schema.live.frames import SENT_DIRECT, FrameSender
-from schema.live.shared import claim, park, release, shared_entry
+from schema.live.parking import claim, park, release
+from schema.live.shared import shared_entry
 from schema.live.wire import Wire
 
 
@@ -97,7 +98,8 @@ class DirectDelivery:
 
     def settle(self) -> None:
         """Releases whoever parked on the entry this subscriber was to compute (it
-        did, or it is going away): called after each batch and on exit."""
+        did, or it is going away): the follower calls it before each batch it
+        waits for, and on exit (`close`)."""
         claimed, self.claim = self.claim, None
         if claimed is not None:
             release(claimed, self.sender.key)

@@ -10,10 +10,22 @@ backlog), it is simply renewed: the database is the buffer until we are live."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from infra.live import LiveBroker, LiveEntry, LiveFeed
-from infra.live_feed import Taker
 from schema.live.viewer import Viewer
+
+
+class Delivery(Protocol):
+    """A feed's taker that also holds claims (schema/live/direct.py)."""
+
+    def __call__(self, batch: Sequence[LiveEntry], start: int) -> tuple[int, bool]: ...
+
+    def settle(self) -> None:
+        """Releases what the subscriber claimed for the batch it just finished."""
+
+    def close(self) -> None:
+        """The subscription ends: settle, and let go of the feed."""
 
 
 class Follower:
@@ -28,7 +40,7 @@ class Follower:
         self.sent = after  # last position handed to the subscriber
         self.scanned = after  # last position catch-up has read
         self.live = False
-        self.taker: Taker | None = None  # given to each feed (schema/live/direct.py)
+        self.taker: Delivery | None = None  # given to each feed (schema/live/direct.py)
         self._feed: LiveFeed | None = None
 
     @property
@@ -43,11 +55,16 @@ class Follower:
         self._feed.taker = self.taker
 
     def close(self) -> None:
+        if self.taker is not None:
+            self.taker.close()
         if self._feed is not None:
             self.broker.unsubscribe(self._feed)
 
     async def next_batch(self) -> list[LiveEntry]:
+        """The next batch; asking for it means the previous one was handed on."""
         assert self._feed is not None, "start() first"
+        if self.taker is not None:
+            self.taker.settle()
         if self.live:
             return await self._admit(await self._feed.next_batch())
         return await self._catch_up_batch()

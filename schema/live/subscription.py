@@ -82,7 +82,7 @@ class LiveSubscription:
             raise bad_request(PaginationError("`after` is a ledger position, 0 or more"))
         follower = Follower(broker_of(info), await viewer_for(info, filter), after or 0)
         sender = FrameSender.of(info)
-        direct = DirectDelivery.attach(follower, sender)
+        DirectDelivery.attach(follower, sender)  # the follower settles and closes it
         await follower.start()
         try:
             while True:
@@ -99,9 +99,5 @@ class LiveSubscription:
                             stale = False
                         SENT_EXECUTED.inc()
                         yield obj
-                if direct is not None:
-                    direct.settle()
         finally:
-            if direct is not None:
-                direct.close()
             follower.close()

@@ -17,6 +17,7 @@ import strawberry
 from graphql import OperationDefinitionNode, parse
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+import schema.live.parking as parking
 import schema.live.shared as shared
 from infra.live import CatchUpPage, LiveEntry, LiveFeed, LiveLimits
 from projections.queries.ledger import Access, LedgerFilter
@@ -24,7 +25,8 @@ from schema.app import build_schema
 from schema.live.direct import DirectDelivery
 from schema.live.follower import Follower
 from schema.live.frames import FrameSender
-from schema.live.shared import PARKED, SHARED_RESULTS, SharedResult, result_key, shared_entry
+from schema.live.parking import PARKED
+from schema.live.shared import SHARED_RESULTS, SharedResult, result_key, shared_entry
 from schema.live.viewer import Viewer
 from tests.live.entries import STREAM, entry, live
 
@@ -120,7 +122,7 @@ def _computed(le: LiveEntry) -> None:
     obj = shared_entry(le)
     data = {"ledger": {"position": le.entry.position}}
     getattr(obj, SHARED_RESULTS)[KEY] = SharedResult(OP, data)
-    shared.release(obj, KEY)
+    parking.release(obj, KEY)
 
 
 async def test_known_results_go_straight_to_each_wire_and_no_task_wakes() -> None:
@@ -163,8 +165,8 @@ async def test_the_first_to_find_a_result_missing_computes_it_and_the_others_par
     assert _parked(third) and await third.asleep()
     _computed(batch[1])
     assert third.wire.written == [1, 2] and third.follower.sent == 2 and await third.asleep()
-    first.direct.settle()  # after its batch: nothing left parked on it
-    second.direct.settle()
+    await first.idle()  # their tasks wait for the next batch: claims settled
+    await second.idle()
     assert all(not getattr(shared_entry(le), PARKED) for le in batch)
 
 
@@ -173,10 +175,15 @@ async def test_a_result_that_will_not_be_shared_wakes_every_parked_task() -> Non
     first, *others = [await _subscriber(broker) for _ in range(3)]
     batch = [live(1)]
     broker.commit(batch)
-    shared.release(shared_entry(batch[0]), KEY, shared=False)  # e.g. it had errors
+    parking.release(shared_entry(batch[0]), KEY, shared=False)  # e.g. it had errors
     for s in others:  # each computes its own, none waits for another
         assert s.direct.claim is None and await s.woken_with() == [1]
     assert first.direct.claim is not None and await first.woken_with() == [1]
+    await first.idle()  # the claimer settles: the entry stays not shared
+    assert getattr(shared_entry(batch[0]), PARKED)[KEY] is parking.NOT_SHARED
+    late = await _subscriber(broker)
+    late.follower.feed.offer(batch)  # type: ignore[union-attr]
+    assert late.direct.claim is None and await late.woken_with() == [1]
 
 
 async def test_parked_subscribers_cost_linear_work_on_a_large_batch() -> None:
@@ -215,12 +222,13 @@ async def test_a_computing_subscriber_that_goes_away_releases_the_parked() -> No
     broker = Broker()
     first, second, third = [await _subscriber(broker) for _ in range(3)]
     broker.commit([live(1)])
-    first.direct.close()  # its subscription ended before computing
-    assert first.follower.taker is None and first.follower.feed
-    assert first.follower.feed.taker is None  # no cycle left through the feed
+    feed = first.follower.feed
+    first.follower.close()  # its subscription ended before computing
+    assert first.follower.taker is None and feed is not None
+    assert feed.taker is None  # no cycle left through the feed
     assert await second.woken_with() == [1]  # the second computes it now...
     assert _parked(third) and await third.asleep()
-    second.direct.settle()  # ...or, its batch done, lets whoever still waits go
+    await second.idle()  # ...and, the batch handed on, waits for the next: settled
     assert await third.woken_with() == [1]
 
 
