@@ -63,10 +63,6 @@ class FrameSender:
             return None
         return cls(info, operation_id)
 
-    def known(self, obj: object) -> bool:
-        """Whether the result of a shared entry object is known for this key."""
-        return shared_result(obj, self.key, self.operation) is not None
-
     def message(self, obj: object) -> str | None:
         """The `next` message of a shared entry object, if its result is known."""
         hit = shared_result(obj, self.key, self.operation)
