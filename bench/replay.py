@@ -56,6 +56,16 @@ from infra.settings import load_settings  # noqa: E402
 
 COLUMNS = ("originator_id", "originator_version", "topic", "state", "notification_id",
            "stream_type", "event_type", "occurred_at", "hash", "previous_hash", "ledger_hash")
+# What-if bodies of passerelle_tsv (migration 0008: French and English stemmers
+# over the accent-folded text), to measure what a change of search
+# configuration would buy the replay (docs/performance.md). Bench only: the
+# served vectors are migration 0008's.
+SEARCH_VECTORS = {
+    "current": None,
+    "french": "to_tsvector('french', passerelle_unaccent(coalesce(t, '')))",
+    "simple": "to_tsvector('simple', passerelle_unaccent(coalesce(t, '')))",
+    "none": "''::tsvector",
+}
 UUIDS = re.compile(rb"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
 
 
@@ -130,6 +140,18 @@ def _remapped(template: list[tuple[Any, ...]], copy: int) -> Iterator[tuple[Any,
     for stream, version, topic, state, stream_type, event_type, occurred in template:
         yield (UUID(int=stream.int ^ salt), version, topic, UUIDS.sub(fresh, bytes(state)),
                stream_type, event_type, occurred + timedelta(seconds=copy))
+
+
+def use_search_vectors(database_url: str, variant: str) -> None:
+    """Replaces passerelle_tsv's body with SEARCH_VECTORS[variant] (same signature)."""
+    body = SEARCH_VECTORS[variant]
+    if body is None:
+        return
+    with psycopg.connect(database_url) as conn:
+        conn.execute(sql.SQL(  # the body is one of SEARCH_VECTORS' constants
+            "CREATE OR REPLACE FUNCTION passerelle_tsv(t text) RETURNS tsvector"
+            " LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $f$ BEGIN RETURN {}; END $f$"
+        ).format(sql.SQL(body)))
 
 
 def generate(database_url: str, events: int) -> int:
@@ -252,11 +274,15 @@ def _run(coroutine: Any) -> Any:
 @click.option("--rebuild", "rebuild_name", default="organisations", show_default=True,
               help="The projection rebuilt blue/green after the full replay ('' for none).")
 @click.option("--batch-size", default=5000, show_default=True)
-def main(events: int, rebuild_name: str, batch_size: int) -> None:
+@click.option("--search-vectors", type=click.Choice(list(SEARCH_VECTORS)), default="current",
+              show_default=True, help="What-if search configuration (bench only): one "
+              "stemmer, no stemmer, or empty vectors (the upper bound).")
+def main(events: int, rebuild_name: str, batch_size: int, search_vectors: str) -> None:
     """Generate a ledger, replay every projection, print the figures as JSON."""
     figures: dict[str, float] = {}
     with fresh_database() as url:
         apply_migrations(url)
+        use_search_vectors(url, search_vectors)
         started = time.perf_counter()
         figures["generated_events"] = float(generate(url, events))
         figures["generate_seconds"] = time.perf_counter() - started
