@@ -16,7 +16,7 @@ from typing import Any
 
 import asyncpg
 import click
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -37,6 +37,7 @@ from infra.runtime import (
     stop_process,
 )
 from infra.settings import Settings, load_settings
+from infra.shared_metrics import exposition, shared_across_workers
 from projections.base import Projection
 from schema.app import PasserelleGraphQL, build_schema
 from schema.auth import AuthMiddleware
@@ -152,7 +153,7 @@ def create_app(
     async def metrics(request: Request) -> Response:
         with contextlib.suppress(OSError, TimeoutError, asyncpg.PostgresError):
             await update_gauges(request.app.state.runtime.pool)
-        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+        return Response(exposition(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     return Starlette(
         routes=[Route("/graphql", http.handle, methods=["GET", "POST"]),
@@ -236,8 +237,9 @@ def _serve_http(settings: Settings, database_url: str, options: dict[str, Any]) 
     # Worker processes import the app by name and read their settings from the
     # environment: the resolved URL (an embedded server's included) goes there.
     os.environ["DATABASE_URL"] = database_url
-    uvicorn.run("server:app_from_environment", factory=True, workers=settings.workers,
-                **options)
+    with shared_across_workers():  # one /metrics for all (infra/shared_metrics.py)
+        uvicorn.run("server:app_from_environment", factory=True, workers=settings.workers,
+                    **options)
 
 
 def app_from_environment() -> Starlette:

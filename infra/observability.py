@@ -25,14 +25,18 @@ COMMANDS = Counter(
     "passerelle_commands_total", "Commands by mutation and outcome code (OK or a userError code)",
     ["mutation", "outcome"], registry=REGISTRY,
 )
+# With several workers (infra/shared_metrics.py) a gauge says how the workers'
+# values combine. These three are read from the database by the worker that
+# answers the scrape, just before it answers: its reading is the one to give.
 PROJECTION_POSITION = Gauge(
     "passerelle_projection_position", "Last ledger position applied, by projection",
-    ["projection"], registry=REGISTRY,
+    ["projection"], registry=REGISTRY, multiprocess_mode="livemostrecent",
 )
-LEDGER_HEAD = Gauge("passerelle_ledger_head", "Last ledger position", registry=REGISTRY)
+LEDGER_HEAD = Gauge("passerelle_ledger_head", "Last ledger position", registry=REGISTRY,
+                    multiprocess_mode="livemostrecent")
 PROJECTION_LAG = Gauge(
     "passerelle_projection_lag", "Ledger entries not yet projected (slowest projection)",
-    registry=REGISTRY,
+    registry=REGISTRY, multiprocess_mode="livemostrecent",
 )
 LIVE_MESSAGES = Counter(
     "passerelle_live_messages", "Live ledger messages, by the path they were handed to: direct "
@@ -41,9 +45,11 @@ LIVE_MESSAGES = Counter(
     "through the ASGI send), executed (GraphQL)",
     ["path"], registry=REGISTRY)
 SUBSCRIBERS = Gauge("passerelle_subscribers", "Live ledger subscribers on this instance",
-                    registry=REGISTRY)
+                    registry=REGISTRY, multiprocess_mode="livesum")
+# Each worker has its own pool, counted when it answers a scrape: given per
+# worker (a `pid` label) rather than summing readings of different moments.
 POOL_SIZE = Gauge("passerelle_pool_connections", "Read pool connections by state",
-                  ["state"], registry=REGISTRY)
+                  ["state"], registry=REGISTRY, multiprocess_mode="liveall")
 
 
 # The correlation id of the request being served, added to every log line written

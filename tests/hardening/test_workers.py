@@ -4,13 +4,10 @@ mutation answered by one worker is seen at once by a read through another;
 the workers take over the projections when the projector process dies; a
 SIGKILLed `serve` takes every process of the server with it.
 
-Which worker answered is read from the kernel (Linux /proc): the process that
-holds the server end of the client's TCP connection."""
+Which worker answered is read from the kernel (tests/support/workers.py)."""
 
 from __future__ import annotations
 
-import http.client
-import json
 import os
 import signal
 import time
@@ -22,6 +19,7 @@ import pytest
 from demo.organisations import siren_for
 from tests.faults.support import REGISTER, registration
 from tests.support.servers import Server, running
+from tests.support.workers import Connection, children
 
 pytestmark = [
     pytest.mark.slow, pytest.mark.e2e,
@@ -29,70 +27,6 @@ pytestmark = [
 ]
 
 READ = "query($id: ID!) { startup(id: $id) { id name version } }"
-
-
-def _children(pid: int) -> set[int]:
-    found: set[int] = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.add(int(entry.name))
-    return found
-
-
-def _socket_inode(server_port: int, client_port: int) -> str | None:
-    """The inode of the server end of the connection from `client_port`."""
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        local, remote = fields[1], fields[2]
-        if int(local.split(":")[1], 16) == server_port and \
-                int(remote.split(":")[1], 16) == client_port:
-            return fields[9]
-    return None
-
-
-def _holder(inode: str, pids: set[int]) -> int | None:
-    for pid in pids:
-        with_fds = Path(f"/proc/{pid}/fd")
-        try:
-            links = {os.readlink(fd) for fd in with_fds.iterdir()}
-        except OSError:
-            continue
-        if f"socket:[{inode}]" in links:
-            return pid
-    return None
-
-
-class Connection:
-    """One keep-alive connection, and the worker process at its other end."""
-
-    def __init__(self, server: Server) -> None:
-        self.server = server
-        self.http = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-        self.http.connect()
-
-    def post(self, query: str, variables: dict[str, Any], bearer: str | None = None) -> Any:
-        headers = {"content-type": "application/json", "accept": "application/json"}
-        if bearer:
-            headers["authorization"] = f"Bearer {bearer}"
-        self.http.request("POST", "/graphql", json.dumps(
-            {"query": query, "variables": variables}), headers)
-        response = self.http.getresponse()
-        body = response.read()
-        assert response.status == 200, body
-        return json.loads(body)
-
-    def worker(self) -> int | None:
-        assert self.http.sock is not None
-        inode = _socket_inode(self.server.port, self.http.sock.getsockname()[1])
-        return _holder(inode, _children(self.server.process.pid)) if inode else None
-
-    def close(self) -> None:
-        self.http.close()
 
 
 def _other_worker(server: Server, than: int | None) -> Connection:
@@ -134,7 +68,7 @@ def test_a_write_through_one_worker_is_read_at_once_through_another(database_url
 def _projector_process(server: Server) -> int:
     """With one worker, the only child of `serve` started by multiprocessing
     (the other one is its resource tracker)."""
-    for pid in _children(server.process.pid):
+    for pid in children(server.process.pid):
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         if b"spawn_main" in cmdline:
             return pid
@@ -163,13 +97,13 @@ def test_the_http_process_takes_over_when_the_projector_process_dies(
 
 def test_a_killed_serve_takes_its_workers_and_projector_with_it(database_url: str) -> None:
     with running(database_url, PASSERELLE_WORKERS="2") as server:
-        children = _children(server.process.pid)
-        assert len(children) >= 3  # two workers and the projector (and a resource tracker)
+        processes = children(server.process.pid)
+        assert len(processes) >= 3  # two workers and the projector (and a resource tracker)
         server.kill()
         # They get SIGKILL at once (PR_SET_PDEATHSIG); the margin is for a
         # machine loaded by other suites (10 s was missed there once).
         deadline = time.monotonic() + 30
-        while any(Path(f"/proc/{pid}").exists() and not _zombie(pid) for pid in children):
+        while any(Path(f"/proc/{pid}").exists() and not _zombie(pid) for pid in processes):
             assert time.monotonic() < deadline, "children outlived the killed server"
             time.sleep(0.1)
 

@@ -1,0 +1,89 @@
+"""Which worker process of a server (PASSERELLE_WORKERS) holds a client's
+connection, read from the kernel (Linux /proc): the process that holds the
+server end of the client's TCP connection."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from tests.support.servers import Server
+
+
+def children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def socket_inode(server_port: int, client_port: int) -> str | None:
+    """The inode of the server end of the connection from `client_port`."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote = fields[1], fields[2]
+        if int(local.split(":")[1], 16) == server_port and \
+                int(remote.split(":")[1], 16) == client_port:
+            return fields[9]
+    return None
+
+
+def holder(inode: str, pids: set[int]) -> int | None:
+    for pid in pids:
+        with_fds = Path(f"/proc/{pid}/fd")
+        try:
+            links = {os.readlink(fd) for fd in with_fds.iterdir()}
+        except OSError:
+            continue
+        if f"socket:[{inode}]" in links:
+            return pid
+    return None
+
+
+class Connection:
+    """One keep-alive connection, and the worker process at its other end."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.http = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        self.http.connect()
+
+    def post(self, query: str, variables: dict[str, Any], bearer: str | None = None) -> Any:
+        headers = {"content-type": "application/json", "accept": "application/json"}
+        if bearer:
+            headers["authorization"] = f"Bearer {bearer}"
+        self.http.request("POST", "/graphql", json.dumps(
+            {"query": query, "variables": variables}), headers)
+        response = self.http.getresponse()
+        body = response.read()
+        assert response.status == 200, body
+        return json.loads(body)
+
+    def get(self, path: str) -> str:
+        self.http.request("GET", path)
+        response = self.http.getresponse()
+        body = response.read().decode()
+        assert response.status == 200, body
+        return body
+
+    def worker(self) -> int | None:
+        assert self.http.sock is not None
+        return worker_at(self.server, self.http.sock.getsockname()[1])
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def worker_at(server: Server, client_port: int) -> int | None:
+    """The worker holding the server end of the connection from `client_port`."""
+    inode = socket_inode(server.port, client_port)
+    return holder(inode, children(server.process.pid)) if inode else None
