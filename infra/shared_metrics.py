@@ -16,22 +16,28 @@ the live workers, taken from the one that set it last, or given per worker."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest, values
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
+from infra.pids import pid_alive
+
 ENVIRONMENT = "PROMETHEUS_MULTIPROC_DIR"
+PREFIX = "passerelle-metrics-"  # then the pid of the `serve` that made it
+log = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
 def shared_across_workers() -> Iterator[str]:
     """While inside, processes started from here share their metrics."""
-    directory = tempfile.mkdtemp(prefix="passerelle-metrics-")
+    _remove_orphans(Path(tempfile.gettempdir()))
+    directory = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-")
     previous = os.environ.get(ENVIRONMENT)
     os.environ[ENVIRONMENT] = directory
     try:
@@ -44,33 +50,37 @@ def shared_across_workers() -> Iterator[str]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
+def _remove_orphans(parent: Path) -> None:
+    """Directories of `serve` processes that were killed before removing theirs."""
+    for directory in parent.glob(f"{PREFIX}*-*"):
+        owner = directory.name[len(PREFIX):].split("-", 1)[0]
+        if owner.isdigit() and not pid_alive(int(owner)):
+            shutil.rmtree(directory, ignore_errors=True)
+
+
 def exposition(registry: CollectorRegistry) -> bytes:
-    """The text a scrape gets: this process's registry, or every worker's."""
-    directory = os.environ.get(ENVIRONMENT)
-    if not directory:
+    """The text a scrape gets: this process's registry, or every worker's.
+    Decided by the mode this process's metrics were created in, which the
+    environment fixed when prometheus_client was imported."""
+    if not getattr(values.ValueClass, "_multiprocess", False):
         return generate_latest(registry)
-    forget_dead_workers(directory)
-    merged = CollectorRegistry()
-    MultiProcessCollector(merged, path=directory)
-    return generate_latest(merged)
+    directory = os.environ[ENVIRONMENT]
+    try:
+        forget_dead_workers(directory)
+        merged = CollectorRegistry()
+        MultiProcessCollector(merged, path=directory)
+        return generate_latest(merged)
+    except (OSError, ValueError):  # the directory removed from under us
+        log.exception("the workers' metrics directory %s is unreadable:"
+                      " this worker's own metrics only", directory)
+        return generate_latest(registry)
 
 
 def forget_dead_workers(directory: str) -> None:
     """Drops the live gauges of workers that are gone. A worker killed
-    outright (uvicorn starts another) never says so itself, and its last
-    subscriber count would be added to the others' for ever."""
+    outright (uvicorn reaps it and starts another) never says so itself, and
+    its last subscriber count would be added to the others' for ever."""
     for path in Path(directory).glob("gauge_live*_*.db"):
         pid = path.stem.rsplit("_", 1)[-1]
-        if pid.isdigit() and not _running(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             mark_process_dead(int(pid), directory)
-
-
-def _running(pid: int) -> bool:
-    """Whether the process exists (uvicorn reaps a dead worker as it replaces it)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's: the pid was reused, ours is gone
-        return False
-    return True

@@ -19,7 +19,7 @@ import pytest
 from demo.organisations import siren_for
 from tests.faults.support import REGISTER, registration
 from tests.support.servers import Server, running
-from tests.support.workers import Connection, children
+from tests.support.workers import Connection, children, connection_to
 
 pytestmark = [
     pytest.mark.slow, pytest.mark.e2e,
@@ -31,13 +31,7 @@ READ = "query($id: ID!) { startup(id: $id) { id name version } }"
 
 def _other_worker(server: Server, than: int | None) -> Connection:
     """A new connection that landed on another worker than `than`."""
-    for _ in range(50):
-        connection = Connection(server)
-        connection.post("{ __typename }", {})
-        if connection.worker() not in (None, than):
-            return connection
-        connection.close()
-    raise AssertionError("every new connection went to the same worker")
+    return connection_to(server, lambda pid: pid != than)[0]
 
 
 def _register(connection: Connection, n: int) -> dict[str, Any]:

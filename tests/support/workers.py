@@ -7,6 +7,8 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -87,3 +89,19 @@ def worker_at(server: Server, client_port: int) -> int | None:
     """The worker holding the server end of the connection from `client_port`."""
     inode = socket_inode(server.port, client_port)
     return holder(inode, children(server.process.pid)) if inode else None
+
+
+def connection_to(server: Server, wanted: Callable[[int], bool],
+                  timeout: float = 60.0) -> tuple[Connection, int]:
+    """A new connection that landed on a worker `wanted` accepts, and that
+    worker: the kernel hands each new connection to whichever worker accepts
+    first, and a worker still starting accepts none."""
+    deadline = time.monotonic() + timeout
+    while True:
+        connection = Connection(server)
+        connection.get("/healthz")  # accepted: a worker holds it now
+        pid = connection.worker()
+        if pid is not None and wanted(pid):
+            return connection, pid
+        connection.close()
+        assert time.monotonic() < deadline, "no new connection reached the worker wanted"
