@@ -63,19 +63,20 @@ class Connection:
         headers = {"content-type": "application/json", "accept": "application/json"}
         if bearer:
             headers["authorization"] = f"Bearer {bearer}"
-        self.http.request("POST", "/graphql", json.dumps(
-            {"query": query, "variables": variables}), headers)
-        response = self.http.getresponse()
-        body = response.read()
-        assert response.status == 200, body
-        return json.loads(body)
+        return json.loads(self._ok("POST", "/graphql", json.dumps(
+            {"query": query, "variables": variables}), headers))
 
     def get(self, path: str) -> str:
-        self.http.request("GET", path)
+        return self._ok("GET", path).decode()
+
+    def _ok(self, method: str, path: str, body: str | None = None,
+            headers: dict[str, str] | None = None) -> bytes:
+        """The body of a 200 answer on this connection."""
+        self.http.request(method, path, body, headers or {})
         response = self.http.getresponse()
-        body = response.read().decode()
-        assert response.status == 200, body
-        return body
+        answer = response.read()
+        assert response.status == 200, answer
+        return answer
 
     def worker(self) -> int | None:
         assert self.http.sock is not None
