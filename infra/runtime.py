@@ -47,13 +47,16 @@ async def _watch_connection(database_url: str, watch: ProjectionWatch) -> asyncp
     return conn
 
 
-async def open_pool(database_url: str, size: int) -> asyncpg.Pool:
+async def open_pool(database_url: str, size: int, timeout_seconds: float = 20.0) -> asyncpg.Pool:
+    """`timeout_seconds`: asyncpg's command_timeout, so that a statement sent to a
+    frozen or unreachable database fails instead of hanging; PostgreSQL's own
+    statement_timeout (three quarters of it) ends a merely slow statement first,
+    with a clearer error."""
     return await asyncpg.create_pool(
         database_url, min_size=min(2, size), max_size=size,
-        server_settings={"statement_timeout": "15000"},
+        server_settings={"statement_timeout": str(int(timeout_seconds * 750))},
         connection_class=PooledConnection,  # no session reset query per release
-        # Fail fast instead of hanging when the database is unreachable or frozen.
-        timeout=5, command_timeout=20,
+        timeout=5, command_timeout=timeout_seconds,
     )
 
 
@@ -133,7 +136,7 @@ async def running(
     `projector_delay`: seconds before this instance first competes for the
     projector's lock (a dedicated projector process gets it first; this
     instance stays the fallback that takes over if that process dies)."""
-    pool = await open_pool(database_url, settings.db_pool_size)
+    pool = await open_pool(database_url, settings.db_pool_size, settings.db_timeout_seconds)
     write = await asyncio.to_thread(open_write_side, database_url, settings.db_pool_size,
                                     settings.group_commit, settings.key_ttl_seconds)
     configure(write)

@@ -85,6 +85,16 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(
         default=10, ge=1, description="Maximum connections in each PostgreSQL pool."
     )
+    db_timeout_seconds: float = Field(
+        default=20.0,
+        ge=1,
+        description=(
+            "The longest a request waits on PostgreSQL for one read statement or one "
+            "command before answering 503 SERVICE_UNAVAILABLE, so that a frozen or "
+            "partitioned database is refused instead of hanging. Reads also run under a "
+            "server-side statement_timeout of three quarters of it."
+        ),
+    )
     projection_wait_seconds: float = Field(
         default=5.0,
         ge=0,

@@ -3,6 +3,7 @@ top-level errors with a code."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
 import logging
@@ -30,7 +31,7 @@ from schema.observability import labelled
 
 log = logging.getLogger("passerelle.api")
 # The write side lost its database: a clear, retryable refusal, not a masked error.
-UNAVAILABLE = (StoreOperationalError, StoreInterfaceError, psycopg.OperationalError)
+UNAVAILABLE = (StoreOperationalError, StoreInterfaceError, psycopg.OperationalError, TimeoutError)
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -127,8 +128,13 @@ async def execute(
         COMMANDS.labels(mutation, "INVALID").inc()
         return None, invalid.errors
     command_context = context.command_context(getattr(command, "idempotency_key", None))
+    settings = context.services.settings
     try:
-        recorded = await context.services.run(service_call, command, command_context)
+        # Bounded: a frozen or partitioned database would otherwise hold the request
+        # (and its client) forever. The command's thread may still commit once the
+        # database answers, hence the advice to retry with the same key.
+        async with asyncio.timeout(settings.db_timeout_seconds):
+            recorded = await context.services.run(service_call, command, command_context)
     except UnauthenticatedError as exc:
         COMMANDS.labels(mutation, "UNAUTHENTICATED").inc()
         raise unauthenticated(exc.message) from None
@@ -137,12 +143,12 @@ async def execute(
         return None, [UserError(code=exc.code, field=list(exc.field), message=exc.message)]
     except UNAVAILABLE as exc:
         COMMANDS.labels(mutation, "SERVICE_UNAVAILABLE").inc()
-        log.warning("%s not completed, database unavailable: %s", mutation, exc)
+        log.warning("%s not completed, database unavailable: %r", mutation, exc)
         raise PublicError("The database is unavailable; retry shortly with the same "
                           "idempotencyKey", "SERVICE_UNAVAILABLE") from None
     labelled(COMMANDS, mutation, "OK").inc()
     if not await context.services.watch.wait_for(
-        recorded.position, context.services.settings.projection_wait_seconds
+        recorded.position, settings.projection_wait_seconds
     ):
         log.warning("projections lag behind position %s", recorded.position)
     return recorded, []

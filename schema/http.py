@@ -273,9 +273,10 @@ class GraphQLHttp:
         body["data"] = result.data
         if result.extensions:
             body["extensions"] = result.extensions
-        codes = {(e.get("extensions") or {}).get("code") for e in body.get("errors", ())}
-        if "SERVICE_UNAVAILABLE" in codes:  # a command the database could not complete
-            raise HttpError(*_UNAVAILABLE)
+        refused = [e["message"] for e in body.get("errors", ())
+                   if (e.get("extensions") or {}).get("code") == "SERVICE_UNAVAILABLE"]
+        if refused:  # a command the database could not complete: its advice kept
+            raise HttpError(503, refused[0], "SERVICE_UNAVAILABLE", {"Retry-After": "1"})
         if any(e["message"] == MASKED for e in body.get("errors", ())) and await self._down():
             raise HttpError(*_UNAVAILABLE)
         return 200, body

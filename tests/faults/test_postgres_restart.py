@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import httpx
@@ -15,7 +15,6 @@ import pytest
 
 from demo.organisations import siren_for
 from infra.embedded import EmbeddedPostgres
-from infra.migrate import apply_migrations
 from tests.faults.support import (
     AUDITOR,
     REGISTER,
@@ -26,7 +25,6 @@ from tests.faults.support import (
     registration,
     wait_projected,
 )
-from tests.support.db import pg_scratch_dir
 from tests.support.servers import Server, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
@@ -36,17 +34,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 FAIL_FAST_SECONDS = 7.0
 RECOVERY_SECONDS = 30.0
 STARTUPS = "{ startups(first: 5) { totalCount } }"
-
-
-@pytest.fixture
-def postgres() -> Iterator[EmbeddedPostgres]:
-    with pg_scratch_dir() as scratch:
-        server = EmbeddedPostgres(scratch, cleanup_mode="stop").start()
-        try:
-            apply_migrations(server.url)
-            yield server
-        finally:
-            server.stop()
 
 
 @dataclass
