@@ -162,7 +162,7 @@ def create_app(
         # WireMiddleware first of ours: below it the ASGI layers wrap the server's `send`.
         middleware=[Middleware(WireMiddleware),
                     Middleware(RequestLogMiddleware, access_log=settings.access_log),
-                    Middleware(AuthMiddleware, settings=settings),
+                    Middleware(AuthMiddleware, settings=settings, limiter=limiter),
                     Middleware(RateLimitMiddleware, limiter=limiter)],
         lifespan=lifespan,
     )

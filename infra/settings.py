@@ -175,7 +175,8 @@ class Settings(BaseSettings):
     )
     rate_limit_per_ip: int = Field(
         default=600, ge=0,
-        description="Requests per minute per client IP without a token (0: unlimited).",
+        description=("Requests per minute per client IP without a token, or with one refused "
+                     "as invalid (0: unlimited)."),
     )
     ready_max_lag: int = Field(
         default=1000, ge=0,

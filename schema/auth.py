@@ -23,6 +23,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Connec
 from domain.actors import Actor, Role
 from infra.auth import Claims, InvalidTokenError, decode_token, parse_authorization_header
 from infra.settings import Settings
+from schema.ratelimit import RateLimiter, counted, too_many
 
 
 # Actors are immutable: a token's requests share one, instead of parsing its
@@ -53,11 +54,15 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 class AuthMiddleware:
-    """Sets scope["passerelle.actor"] and a correlation id on every request."""
+    """Sets scope["passerelle.actor"] and a correlation id on every request.
+    `limiter`: requests refused for their token count against their IP, so that
+    guessing tokens is no way around the rate limits."""
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings,
+                 limiter: RateLimiter | None = None) -> None:
         self.app = app
         self.settings = settings
+        self.limiter = limiter
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         # Not `async def`: no frame of ours kept for a WebSocket's life (docs/live.md).
@@ -70,8 +75,17 @@ class AuthMiddleware:
         except InvalidTokenError as exc:
             if scope["type"] == "websocket":
                 return _refuse_websocket(scope, receive, send, str(exc))
-            return _refuse(send, str(exc))
+            return self._refuse(scope, send, str(exc))
         return self.app(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, send: Send, message: str) -> None:
+        # No actor is set: the limiter counts the request against the client's IP.
+        if self.limiter is not None and counted(scope):
+            wait = await self.limiter.retry_after(scope)
+            if wait is not None:
+                await too_many(send, wait)
+                return
+        await _refuse(send, message)
 
 
 async def _refuse(send: Send, message: str) -> None:

@@ -82,19 +82,24 @@ class RateLimitMiddleware:
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         # Not `async def`: no frame of ours kept for a WebSocket's life (docs/live.md).
-        if scope["type"] == "http" and scope.get("path") == "/graphql":
+        if counted(scope):
             return self._limited(scope, receive, send)
         return self.app(scope, receive, send)
 
     async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
         wait = await self.limiter.retry_after(scope)
         if wait is not None:
-            await _too_many(send, wait)
+            await too_many(send, wait)
             return
         await self.app(scope, receive, send)
 
 
-async def _too_many(send: Send, wait: int) -> None:
+def counted(scope: Scope) -> bool:
+    """The requests the limits apply to: GraphQL over HTTP, not probes or metrics."""
+    return scope["type"] == "http" and scope.get("path") == "/graphql"
+
+
+async def too_many(send: Send, wait: int) -> None:
     body = orjson.dumps({"errors": [{
         "message": f"Too many requests: retry in {wait} s",
         "extensions": {"code": "RATE_LIMITED", "retryAfter": wait}}]})

@@ -60,6 +60,17 @@ async def test_visitors_beyond_the_limit_of_their_ip_get_429(serve: Serve) -> No
     assert other_ip.status_code == 200
 
 
+async def test_requests_refused_for_their_token_count_against_their_ip(serve: Serve) -> None:
+    async with serve(rate_limit_per_ip=3, ip="198.51.100.3") as client:
+        await away_from_a_window_edge()
+        refused = [await client.post({"query": VIEWER}, token="not-a-token") for _ in range(3)]
+        guessing_on = await client.post({"query": VIEWER}, token="still-not-a-token")
+        visitor_after = await client.query(VIEWER)
+    assert [r.status_code for r in refused] == [401] * 3
+    assert_limited(guessing_on)
+    assert_limited(visitor_after)  # the same bucket: the IP's
+
+
 async def test_two_instances_on_one_database_share_the_count(serve: Serve) -> None:
     limits = {"rate_limit_per_token": 4, "rate_limit_per_ip": 4}
     async with serve(**limits) as a, serve(**limits) as b:
