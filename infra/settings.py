@@ -95,6 +95,14 @@ class Settings(BaseSettings):
             "server-side statement_timeout of three quarters of it."
         ),
     )
+    expiry_sweep_seconds: float = Field(
+        default=600.0,
+        ge=0,
+        description=(
+            "How often the platform records the expiry of agreements in force whose "
+            "duration has run out (one process at a time across every instance; 0: never)."
+        ),
+    )
     projection_wait_seconds: float = Field(
         default=5.0,
         ge=0,

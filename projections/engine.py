@@ -160,7 +160,7 @@ class ProjectorLeader:
                 self.failures += 1
                 log.error("projector connection lost, retrying: %s", exc)
             self.is_leader = False
-            await _sleep_or_stop(stop, self.retry_seconds)
+            await sleep_or_stop(stop, self.retry_seconds)
 
     async def _lead(self, stop: asyncio.Event) -> None:
         conn = await asyncpg.connect(self.dsn)
@@ -168,7 +168,7 @@ class ProjectorLeader:
             while not stop.is_set():
                 if await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
                     break
-                await _sleep_or_stop(stop, self.retry_seconds)
+                await sleep_or_stop(stop, self.retry_seconds)
             else:
                 return
             self.is_leader = True
@@ -191,12 +191,12 @@ class ProjectorLeader:
                 # Never skip: log loudly, stay at the tracked position, retry.
                 self.failures += 1
                 log.exception("projection batch failed; retrying: %s", exc)
-                await _sleep_or_stop(stop, self.retry_seconds)
+                await sleep_or_stop(stop, self.retry_seconds)
                 continue
             await _wait_either(wake, stop, timeout=1.0)
 
 
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
 

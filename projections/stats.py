@@ -28,8 +28,7 @@ SUMMED = {"OrderIssued": ("orders_value", "total"), "LoanDisbursed": ("loans_dis
 CALL_STATUSES = {"CallPublished": "PUBLISHED", "CallClosed": "CLOSED",
                  "CallEvaluationStarted": "EVALUATING", "CallCancelled": "CANCELLED",
                  "CallAwarded": "AWARDED"}
-# AgreementExpired is not in the catalogue yet; the contract's EXPIRED status
-# suggests it may come, and it ends an agreement like a termination does.
+# An expiry ends an agreement as a termination does.
 AGREEMENT_ENDS = frozenset({"AgreementTerminated", "AgreementExpired"})
 PAIR_FACTS = {"ApplicationSubmitted": "application", "AgreementEnteredIntoForce": "in_force",
               "OrderIssued": "order"}

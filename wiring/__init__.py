@@ -8,7 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from infra.duty import Duty
 from infra.eventstore import WriteSide
+from infra.settings import Settings
 from projections.base import Projection
 
 
@@ -32,3 +34,7 @@ class Slice:
     # services["settle"](), which brings every read model up to date) and what
     # earlier slices' demos returned (by slice name); returns what later ones use.
     demo: Callable[[dict[str, Any], dict[str, Any]], Any] | None = None
+    # Periodic duties, each run by one process at a time (infra/duty.py), built
+    # once the runtime runs from the services, the read pool and the settings.
+    duties: Callable[[dict[str, Any], Any, Settings], list[Duty]] = \
+        lambda _services, _pool, _settings: []

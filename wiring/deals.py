@@ -10,7 +10,10 @@ from domain.deals.loan_service import LoanService
 from domain.deals.loans import Loan
 from domain.deals.order_service import OrderService
 from domain.deals.orders import PurchaseOrder
+from infra.duty import Duty
 from infra.eventstore import WriteSide
+from infra.expiry import expiry_duty
+from infra.settings import Settings
 from projections.agreements import AgreementsProjection
 from projections.loans import LoansProjection
 from projections.orders import OrdersProjection
@@ -30,6 +33,12 @@ def _services(write: WriteSide) -> dict[str, Any]:
     }
 
 
+def _duties(services: dict[str, Any], pool: Any, settings: Settings) -> list[Duty]:
+    if settings.expiry_sweep_seconds <= 0:
+        return []
+    return [expiry_duty(pool, services["agreements"], settings.expiry_sweep_seconds)]
+
+
 def _demo(services: dict[str, Any], earlier: dict[str, Any]) -> Any:
     from demo import deals
 
@@ -46,4 +55,5 @@ SLICE = Slice(
     node_resolvers={"Agreement": agreement_node, "PurchaseOrder": order_node,
                     "Loan": loan_node},
     demo=_demo,
+    duties=_duties,
 )

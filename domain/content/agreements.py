@@ -15,8 +15,9 @@ from domain.errors import NotFoundError
 from domain.ledger import Ledger
 
 AGREEMENT_STREAM = "Agreement"
-# A collaboration becomes a story once it has run: in force, or ended by termination.
-STORY_STATUSES = frozenset({"IN_FORCE", "TERMINATED"})
+# A collaboration becomes a story once it has run: in force, or ended (terminated,
+# or expired at the end of its duration).
+STORY_STATUSES = frozenset({"IN_FORCE", "TERMINATED", "EXPIRED"})
 FIELD = ("input", "agreementId")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from uuid import UUID
 
-from domain.actors import CommandContext
+from domain.actors import CommandContext, Role
 from domain.deals import commands as c
 from domain.deals.access import organisations_of, require_party
 from domain.deals.agreements import Agreement
@@ -13,12 +13,12 @@ from domain.deals.applications import check_application, load_application
 from domain.deals.lookup import load_seen, require_exists
 from domain.ledger import Ledger, Recorded
 from domain.organisations.aggregates import Corporate, Startup
-from domain.policy import require_member, require_signed_in
+from domain.policy import require_member, require_role, require_signed_in
 from domain.ports import Memberships
 
 
 class AgreementService:
-    """Proposing, amending, signing, rejecting and terminating agreements."""
+    """Proposing, amending, signing, rejecting, terminating and expiring agreements."""
 
     def __init__(self, ledger: Ledger, memberships: Memberships) -> None:
         self.ledger = ledger
@@ -72,6 +72,14 @@ class AgreementService:
     def terminate(self, cmd: c.ReasonedCommand, ctx: CommandContext) -> Recorded:
         return self._change(cmd.id, cmd.expected_version, ctx,
                             lambda a, meta: a.terminate(cmd.reason, meta))
+
+    def expire(self, agreement_id: UUID, ctx: CommandContext) -> Recorded:
+        """By the platform (an OPERATOR actor: infra/expiry.py), once the
+        agreement's duration has run out at `ctx.now`; nobody else ends it so."""
+        require_role(ctx.actor, Role.OPERATOR)
+        meta = ctx.meta()
+        return self.ledger.change(Agreement, agreement_id, None,
+                                  lambda a: a.expire(ctx.now, meta), ctx)
 
     def _change(
         self, agreement_id: UUID, expected_version: int | None, ctx: CommandContext,

@@ -1,12 +1,15 @@
 """The Agreement aggregate: negotiated revisions of terms, signatures that name
-a revision and its hash, entry into force, termination. Public methods decide;
-private `@event` methods only assign, so replay never re-runs a rule."""
+a revision and its hash, entry into force, termination, expiry once its
+duration has run out. Public methods decide; private `@event` methods only
+assign, so replay never re-runs a rule."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from dateutil.relativedelta import relativedelta
 from eventsourcing.domain import Aggregate, event
 
 from domain.deals.terms import terms_hash
@@ -16,6 +19,7 @@ Meta = dict[str, Any]
 
 KINDS = ("NDA", "MEMORANDUM", "PILOT", "COMMERCIAL", "LICENCE")
 NEGOTIATING, IN_FORCE, TERMINATED, REJECTED = "NEGOTIATING", "IN_FORCE", "TERMINATED", "REJECTED"
+EXPIRED = "EXPIRED"
 TERMS_FIELD = ("input", "terms")
 
 
@@ -150,6 +154,26 @@ class Agreement(Aggregate):
     def _terminated(self, reason: str, meta: Meta) -> None:
         self.status = TERMINATED
         self.reason = reason
+
+    def in_force_until(self) -> datetime:
+        """When an agreement in force runs out: its duration after its entry into
+        force. An agreement in force accepts no change but its end, so its last
+        event is that entry, and `modified_on` is when it happened."""
+        if self.status != IN_FORCE:
+            raise RuleViolationError(f"An agreement that is {self.status} is not in force")
+        return self.modified_on + relativedelta(months=int(self.terms["duration_months"]))
+
+    def expire(self, now: datetime, meta: Meta) -> None:
+        """Ends an agreement in force whose duration has run out (the platform
+        records it: see infra/expiry.py); before that, it stays in force."""
+        until = self.in_force_until()
+        if now < until:
+            raise RuleViolationError(f"The agreement is in force until {until.isoformat()}")
+        self._expired(until=until, meta=meta)
+
+    @event("AgreementExpired")
+    def _expired(self, until: datetime, meta: Meta) -> None:
+        self.status = EXPIRED
 
 
 def require_in_force(agreement: Agreement, field: tuple[str, ...]) -> None:

@@ -36,17 +36,19 @@ def _real(corporate: UUID, startup: UUID, status: str) -> Aggregate | None:
                   foreground_ip_owner="JOINT", confidentiality_months=12, duration_months=3)
     agreement = DealsAgreement.propose("PILOT", "Pilote", corporate, startup, None,
                                        terms.canonical(), META)
-    if status in ("IN_FORCE", "TERMINATED"):
+    if status in ("IN_FORCE", "TERMINATED", "EXPIRED"):
         agreement.sign(corporate, "carol", 1, META)
         agreement.sign(startup, "alice", 1, META)
     if status == "TERMINATED":
         agreement.terminate("Pilote terminé", META)
+    if status == "EXPIRED":
+        agreement.expire(agreement.in_force_until(), META)
     return agreement
 
 
 def record_agreement(ledger: Ledger, corporate: str, startup: str, status: str) -> str:
     """An agreement between the two organisations, in `status` (NEGOTIATING,
-    IN_FORCE or TERMINATED); returns its id."""
+    IN_FORCE, TERMINATED or EXPIRED); returns its id."""
     c, s = UUID(corporate), UUID(startup)
     agreement = _real(c, s, status) or Agreement(str(c), str(s), status, META)
     ledger.save(agreement)

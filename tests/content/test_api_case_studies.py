@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from domain.ledger import Ledger
 from tests.content.agreements import record_agreement
 from tests.content.conftest import Parties
@@ -75,10 +77,11 @@ async def test_the_second_consent_publishes_the_case_study_for_everyone(
     assert (await api.data(NODE, {"id": study}))["node"]["published"] is True
 
 
-async def test_a_terminated_agreement_makes_a_case_study(
-    api: Api, ledger: Ledger, parties: Parties
+@pytest.mark.parametrize("ended", ["TERMINATED", "EXPIRED"])
+async def test_an_ended_agreement_makes_a_case_study(
+    api: Api, ledger: Ledger, parties: Parties, ended: str
 ) -> None:
-    payload = await propose(api, record_in_force(ledger, parties, "TERMINATED"), CAROL)
+    payload = await propose(api, record_in_force(ledger, parties, ended), CAROL)
     assert payload["userErrors"] == []
 
 

@@ -58,7 +58,7 @@ class Status(StrEnum):
 
 @pytest.mark.parametrize(("status", "has_run"), [
     ("IN_FORCE", True), (Status.IN_FORCE, True), ("TERMINATED", True),
-    ("NEGOTIATING", False), ("REJECTED", False), ("EXPIRED", False),
+    ("EXPIRED", True), ("NEGOTIATING", False), ("REJECTED", False),
 ])
 def test_an_agreement_is_read_by_its_attributes_alone(status: object, has_run: bool) -> None:
     agreement = SimpleNamespace(status=status, corporate_id=str(CORPORATE), startup_id=STARTUP)

@@ -5,11 +5,13 @@ refused command writes nothing."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 from uuid import uuid4
 
 import pytest
+from dateutil.relativedelta import relativedelta
 
 from domain.deals import applications
 from domain.deals import commands as c
@@ -147,3 +149,30 @@ def test_without_the_calls_slice_an_application_is_not_found(
     monkeypatch.setattr(applications, "APPLICATION_MODULES", ("no.such.module",))
     error = refused(world, lambda: world.propose(application_id=uuid4()))
     assert (error.code, error.field) == ("NOT_FOUND", ("input", "applicationId"))
+
+
+def at(world: World, user: str, months: int) -> Any:
+    """The user's context `months` after the test clock's now."""
+    return dataclasses.replace(world.as_(user), now=world.as_(user).now + relativedelta(
+        months=months))
+
+
+def test_the_platform_records_an_agreement_s_expiry(world: World) -> None:
+    agreement_id = world.in_force()  # terms(): 6 months, in force now (wall clock)
+    recorded = world.agreements.expire(agreement_id, at(world, "olivia", 1_000))
+    assert world.ledger.load(Agreement, agreement_id).status == "EXPIRED"
+    assert recorded.stream_id == agreement_id
+
+
+@pytest.mark.parametrize("user", ["carol", "alice", "audrey"])
+def test_nobody_but_the_platform_expires_an_agreement(world: World, user: str) -> None:
+    agreement_id = world.in_force()
+    error = refused(world, lambda: world.agreements.expire(agreement_id, at(world, user, 1_000)))
+    assert error.code == "FORBIDDEN"
+
+
+def test_an_expired_agreement_backs_no_order_and_no_loan(world: World) -> None:
+    agreement_id = world.in_force()
+    world.agreements.expire(agreement_id, at(world, "olivia", 1_000))
+    assert refused(world, lambda: world.order(agreement_id)).code == "RULE_VIOLATION"
+    assert refused(world, lambda: world.loan(agreement_id)).code == "RULE_VIOLATION"

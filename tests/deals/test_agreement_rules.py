@@ -3,7 +3,10 @@ then these events are emitted, or this error and nothing at all."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from dateutil.relativedelta import relativedelta
 
 from domain.deals.agreements import Agreement
 from domain.deals.terms import terms_hash
@@ -150,3 +153,46 @@ def test_a_terminated_agreement_cannot_be_terminated_again() -> None:
     agreement.collect_events()
     with pytest.raises(RuleViolationError):
         agreement.terminate("Encore", META)
+
+
+def test_an_agreement_runs_out_its_duration_after_entering_into_force() -> None:
+    agreement = an_agreement(status="IN_FORCE")  # terms(): 6 months
+    assert agreement.in_force_until() == agreement.modified_on + relativedelta(months=6)
+
+
+def test_an_agreement_in_force_past_its_duration_expires() -> None:
+    agreement = an_agreement(status="IN_FORCE")
+    agreement.expire(agreement.in_force_until(), META)
+    assert events_of(agreement) == ["AgreementExpired"]
+    assert agreement.status == "EXPIRED"
+
+
+def test_an_agreement_does_not_expire_before_its_duration_has_run_out() -> None:
+    agreement = an_agreement(status="IN_FORCE")
+    with pytest.raises(RuleViolationError, match="in force until"):
+        agreement.expire(agreement.in_force_until() - timedelta(microseconds=1), META)
+    assert events_of(agreement) == []
+    assert agreement.status == "IN_FORCE"
+
+
+@pytest.mark.parametrize("status", ["NEGOTIATING", "REJECTED", "TERMINATED", "EXPIRED"])
+def test_only_an_agreement_in_force_expires(status: str) -> None:
+    agreement = an_agreement(status="IN_FORCE" if status in ("TERMINATED", "EXPIRED") else status)
+    later = agreement.modified_on + relativedelta(years=30)
+    if status == "TERMINATED":
+        agreement.terminate("Fin", META)
+    elif status == "EXPIRED":
+        agreement.expire(later, META)
+    agreement.collect_events()
+    with pytest.raises(RuleViolationError):
+        agreement.expire(later, META)
+    assert events_of(agreement) == []
+
+
+def test_an_expired_agreement_cannot_be_terminated() -> None:
+    agreement = an_agreement(status="IN_FORCE")
+    agreement.expire(agreement.in_force_until(), META)
+    agreement.collect_events()
+    with pytest.raises(RuleViolationError):
+        agreement.terminate("Trop tard", META)
+    assert events_of(agreement) == []

@@ -57,6 +57,17 @@ def test_the_agreement_row_records_when_it_entered_into_force() -> None:
     assert row["in_force_at"] is not None
 
 
+def test_the_agreement_row_of_an_expired_agreement_keeps_when_it_was_in_force() -> None:
+    agreement = Agreement.propose("PILOT", "Pilote", CORPORATE, STARTUP, None, terms(), META)
+    agreement.sign(STARTUP, "alice", 1, META)
+    agreement.sign(CORPORATE, "carol", 1, META)
+    agreement.expire(agreement.in_force_until(), META)
+    row = fold(evolve_agreement, agreement, agreement.collect_events())
+    assert row is not None
+    assert (row["status"], row["termination_reason"], row["version"]) == ("EXPIRED", None, 5)
+    assert row["in_force_at"] is not None
+
+
 def test_the_order_row_keeps_running_decimal_totals() -> None:
     order = PurchaseOrder.issue(CORPORATE, STARTUP, None, "BC-9",
                                 [Line("Module", 3, eur("0.10"))], META)

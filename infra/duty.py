@@ -1,0 +1,62 @@
+"""A periodic duty that must run in one process at a time across every
+instance (recording what time alone decides, such as an agreement's expiry):
+the process holding a PostgreSQL advisory lock runs it; the others wait and
+take over within `retry_seconds` when that process or its connection dies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import asyncpg
+
+from projections.engine import sleep_or_stop
+
+log = logging.getLogger("passerelle.duty")
+LOST = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+@dataclass
+class Duty:
+    name: str
+    lock: int  # advisory lock key, one per duty
+    every_seconds: float
+    work: Callable[[], Awaitable[object]]
+    retry_seconds: float = 5.0
+    runs: int = 0  # completed runs in this process (tests, logs)
+
+    async def run(self, dsn: str, stop: asyncio.Event) -> None:
+        """Until `stop`: competes for the lock, runs the work every
+        `every_seconds` while holding it, starts over when the connection is lost."""
+        while not stop.is_set():
+            try:
+                conn = await asyncpg.connect(dsn, timeout=10)
+                try:
+                    await self._hold(conn, stop)
+                finally:
+                    await conn.close(timeout=5)
+            except LOST as exc:
+                log.warning("%s: connection lost, competing again: %r", self.name, exc)
+            await sleep_or_stop(stop, self.retry_seconds)
+
+    async def _hold(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            if await conn.fetchval("SELECT pg_try_advisory_lock($1)", self.lock, timeout=10):
+                log.info("%s: this process now runs it", self.name)
+                await self._repeat(conn, stop)
+                return
+            await sleep_or_stop(stop, self.retry_seconds)
+
+    async def _repeat(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
+        # The lock lives as long as the connection: checked before every run.
+        while not stop.is_set():
+            await conn.fetchval("SELECT 1", timeout=10)
+            try:
+                await self.work()
+            except Exception:  # a failed run is retried at the next, never fatal
+                log.exception("%s failed; trying again in %s s", self.name, self.every_seconds)
+            else:
+                self.runs += 1
+            await sleep_or_stop(stop, self.every_seconds)
