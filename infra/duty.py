@@ -16,6 +16,12 @@ from projections.engine import sleep_or_stop
 
 log = logging.getLogger("passerelle.duty")
 LOST = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+# The lock lives as long as the server's session: if the holder vanishes without
+# closing its connection (a crash of its host, a partition), PostgreSQL must
+# notice that the socket is dead to end the session and free the lock. Its
+# keepalive probes do that in about a minute instead of the kernel's two hours.
+KEEPALIVES = {"tcp_keepalives_idle": "30", "tcp_keepalives_interval": "10",
+              "tcp_keepalives_count": "3"}
 
 
 @dataclass
@@ -23,7 +29,7 @@ class Duty:
     name: str
     lock: int  # advisory lock key, one per duty
     every_seconds: float
-    work: Callable[[], Awaitable[object]]
+    work: Callable[[asyncio.Event], Awaitable[object]]  # given `stop`, to end early
     retry_seconds: float = 5.0
     runs: int = 0  # completed runs in this process (tests, logs)
 
@@ -32,7 +38,9 @@ class Duty:
         `every_seconds` while holding it, starts over when the connection is lost."""
         while not stop.is_set():
             try:
-                conn = await asyncpg.connect(dsn, timeout=10)
+                # Named, so that pg_stat_activity shows which session holds it.
+                conn = await asyncpg.connect(dsn, timeout=10, server_settings={
+                    **KEEPALIVES, "application_name": f"passerelle duty: {self.name}"})
                 try:
                     await self._hold(conn, stop)
                 finally:
@@ -54,7 +62,7 @@ class Duty:
         while not stop.is_set():
             await conn.fetchval("SELECT 1", timeout=10)
             try:
-                await self.work()
+                await self.work(stop)
             except Exception:  # a failed run is retried at the next, never fatal
                 log.exception("%s failed; trying again in %s s", self.name, self.every_seconds)
             else:

@@ -16,7 +16,7 @@ from domain.actors import Actor, CommandContext, Role
 from domain.deals.agreement_service import AgreementService
 from domain.errors import DomainError
 from infra.duty import Duty
-from projections.agreements import due_for_expiry
+from projections.queries.agreements import due_for_expiry
 
 log = logging.getLogger("passerelle.expiry")
 EXPIRY_LOCK = 0x5A55E4E11F  # advisory lock key, beside the projector leader's
@@ -29,13 +29,17 @@ def _now() -> datetime:
 
 
 async def expire_due(pool: asyncpg.Pool, agreements: AgreementService,
-                     clock: Callable[[], datetime] = _now) -> int:
+                     clock: Callable[[], datetime] = _now,
+                     stop: asyncio.Event | None = None) -> int:
     """Records the expiry of every agreement the read model finds past its
     duration; the aggregate decides again, so a stale read model expires
-    nothing early. Returns how many were recorded."""
+    nothing early. Stops between two agreements once `stop` is set (a
+    shutdown); the rest wait for the next run. Returns how many were recorded."""
     now = clock()
     expired = 0
     for agreement_id in await due_for_expiry(pool, now):
+        if stop is not None and stop.is_set():
+            break
         ctx = CommandContext(PLATFORM, now, f"expiry-{uuid.uuid4()}")
         try:
             await asyncio.to_thread(agreements.expire, agreement_id, ctx)
@@ -51,4 +55,4 @@ async def expire_due(pool: asyncpg.Pool, agreements: AgreementService,
 def expiry_duty(pool: asyncpg.Pool, agreements: AgreementService, every_seconds: float,
                 clock: Callable[[], datetime] = _now) -> Duty:
     return Duty("agreement expiry", EXPIRY_LOCK, every_seconds,
-                lambda: expire_due(pool, agreements, clock))
+                lambda stop: expire_due(pool, agreements, clock, stop))

@@ -154,7 +154,9 @@ async def running(
     finally:
         runtime.stop.set()
         for task in runtime.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
+            # A task still busy after 5 s is cancelled (wait_for), and the rest is
+            # closed all the same.
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(task, timeout=5)
         await live.stop()
         await listener.close()

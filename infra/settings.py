@@ -89,10 +89,12 @@ class Settings(BaseSettings):
         default=20.0,
         ge=1,
         description=(
-            "The longest a request waits on PostgreSQL for one read statement or one "
-            "command before answering 503 SERVICE_UNAVAILABLE, so that a frozen or "
-            "partitioned database is refused instead of hanging. Reads also run under a "
-            "server-side statement_timeout of three quarters of it."
+            "How long a request waits on PostgreSQL for one command, or for one read "
+            "statement (asyncpg's command_timeout: a read then takes about twice that, the "
+            "pool waiting as long for its cancel request), before answering 503 "
+            "SERVICE_UNAVAILABLE, so that a frozen or partitioned database is refused "
+            "instead of hanging. Reads also run under a server-side statement_timeout of "
+            "three quarters of it."
         ),
     )
     expiry_sweep_seconds: float = Field(

@@ -4,9 +4,7 @@ and the signatures of that revision (an amendment empties them)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 import asyncpg
 
@@ -88,15 +86,3 @@ class AgreementsProjection:
         await fold_into(conn, self.rows, mine, lambda e: (e.stream_id,), evolve_agreement,
                         stream_rows=True)
 
-
-# In force past their duration (the domain decides; this only finds candidates).
-DUE = """
-SELECT id FROM agreements
-WHERE status = 'IN_FORCE'
-  AND in_force_at + make_interval(months => (terms->>'duration_months')::int) <= $1
-ORDER BY in_force_at LIMIT $2"""
-
-
-async def due_for_expiry(pool: asyncpg.Pool, now: datetime, limit: int = 500) -> list[UUID]:
-    """Agreements in force whose duration has run out at `now`, oldest first."""
-    return [row["id"] for row in await pool.fetch(DUE, now, limit)]

@@ -23,7 +23,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Connec
 from domain.actors import Actor, Role
 from infra.auth import Claims, InvalidTokenError, decode_token, parse_authorization_header
 from infra.settings import Settings
-from schema.ratelimit import RateLimiter, counted, too_many
+from schema.ratelimit import RateLimiter, too_many
 
 
 # Actors are immutable: a token's requests share one, instead of parsing its
@@ -55,8 +55,9 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 class AuthMiddleware:
     """Sets scope["passerelle.actor"] and a correlation id on every request.
-    `limiter`: requests refused for their token count against their IP, so that
-    guessing tokens is no way around the rate limits."""
+    `limiter`: HTTP requests refused for their token count against their IP, on
+    every path, so that guessing tokens over HTTP is no way around the rate
+    limits (WebSocket refusals are not counted: docs/hardening.md)."""
 
     def __init__(self, app: ASGIApp, settings: Settings,
                  limiter: RateLimiter | None = None) -> None:
@@ -79,8 +80,9 @@ class AuthMiddleware:
         return self.app(scope, receive, send)
 
     async def _refuse(self, scope: Scope, send: Send, message: str) -> None:
-        # No actor is set: the limiter counts the request against the client's IP.
-        if self.limiter is not None and counted(scope):
+        # No actor is set: the limiter counts the request against the client's IP,
+        # whatever the path (a 401 anywhere tells a token is wrong).
+        if self.limiter is not None:
             wait = await self.limiter.retry_after(scope)
             if wait is not None:
                 await too_many(send, wait)

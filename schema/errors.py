@@ -114,6 +114,17 @@ class InputInvalidError(Exception):
         self.errors = errors
 
 
+def unavailable_advice(command: BaseModel) -> str:
+    """How to retry a command the database did not confirm: it may have been
+    recorded all the same, so only a retry that cannot apply twice is advised."""
+    prefix = "The database is unavailable; the command may have been recorded: "
+    if getattr(command, "idempotency_key", None):
+        return prefix + "retry shortly with the same idempotencyKey"
+    if getattr(command, "expected_version", None) is not None:
+        return prefix + "retry shortly with the same expectedVersion (CONFLICT: it was)"
+    return prefix + "read the current state before retrying"
+
+
 async def execute(
     info: Info[Any, Any], parse_input: Callable[[], M],
     service_call: Callable[[M, CommandContext], Recorded],
@@ -132,7 +143,7 @@ async def execute(
     try:
         # Bounded: a frozen or partitioned database would otherwise hold the request
         # (and its client) forever. The command's thread may still commit once the
-        # database answers, hence the advice to retry with the same key.
+        # database answers: the refusal says how to retry safely.
         async with asyncio.timeout(settings.db_timeout_seconds):
             recorded = await context.services.run(service_call, command, command_context)
     except UnauthenticatedError as exc:
@@ -144,8 +155,7 @@ async def execute(
     except UNAVAILABLE as exc:
         COMMANDS.labels(mutation, "SERVICE_UNAVAILABLE").inc()
         log.warning("%s not completed, database unavailable: %r", mutation, exc)
-        raise PublicError("The database is unavailable; retry shortly with the same "
-                          "idempotencyKey", "SERVICE_UNAVAILABLE") from None
+        raise PublicError(unavailable_advice(command), "SERVICE_UNAVAILABLE") from None
     labelled(COMMANDS, mutation, "OK").inc()
     if not await context.services.watch.wait_for(
         recorded.position, settings.projection_wait_seconds

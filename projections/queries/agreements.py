@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -69,3 +70,21 @@ async def list_agreements(
         listing.filter("(corporate_id = {} OR startup_id = {})", f.organisation_id,
                        f.organisation_id)
     return decoded(await listing.page(conn, first, after), JSON_COLUMNS)
+
+
+# In force past their duration (the domain decides; this only finds candidates).
+# Months are added to the UTC time, as the domain adds them: in a session's own
+# time zone the end of a month and daylight saving would move the end by hours
+# or days.
+DUE = """
+SELECT id FROM agreements
+WHERE status = 'IN_FORCE'
+  AND (in_force_at AT TIME ZONE 'UTC'
+       + make_interval(months => (terms->>'duration_months')::int)) AT TIME ZONE 'UTC' <= $1
+ORDER BY in_force_at LIMIT $2"""
+
+
+async def due_for_expiry(db: asyncpg.Pool | asyncpg.Connection, now: datetime,
+                         limit: int = 500) -> list[UUID]:
+    """Agreements in force whose duration has run out at `now`, oldest first."""
+    return [row["id"] for row in await db.fetch(DUE, now, limit)]

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID
 
-import httpx
 import pytest
 import strawberry
 from strawberry.types import Info
@@ -19,10 +18,9 @@ from schema.deals import links
 from schema.deals.agreement_types import Agreement
 from schema.deals.loan_types import Loan
 from schema.deals.order_types import PurchaseOrder
-from server import create_app
 from tests.conftest import TokenFactory
 from tests.deals.client import DealsClient
-from tests.support.api import Api
+from tests.support.api import running_api
 from wiring import Slice
 from wiring.slices import all_slices
 
@@ -53,10 +51,6 @@ class LinksProbe:
 @pytest.fixture
 async def deals(settings: Settings, make_token: TokenFactory) -> AsyncIterator[DealsClient]:
     """The whole app in-process (projector included), with the links probe."""
-    assert settings.database_url
     slices = [*all_slices(), Slice(name="deals-probe", query_roots=(LinksProbe,))]
-    app = create_app(settings, settings.database_url, slices=slices)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://passerelle") as http:
-            yield DealsClient(Api(http, make_token))
+    async with running_api(settings, make_token, slices) as api:
+        yield DealsClient(api)

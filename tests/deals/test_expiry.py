@@ -9,21 +9,24 @@ import asyncio
 import dataclasses
 import time
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
-import httpx
+import asyncpg
+import orjson
 import pytest
 from dateutil.relativedelta import relativedelta
 
 from infra.duty import Duty
 from infra.expiry import PLATFORM, expiry_duty
 from infra.settings import Settings
-from server import create_app
+from projections.queries.agreements import due_for_expiry
 from tests.conftest import TokenFactory
 from tests.deals.client import AUDITOR, DealsClient
 from tests.deals.story import ALICE, CAROL, PILOT_TERMS, Parties, register
-from tests.support.api import Api
+from tests.support.api import running_api
+from tests.support.waiting import eventually
 from wiring import Slice
 from wiring.deals import SLICE as DEALS
 from wiring.slices import all_slices
@@ -47,12 +50,8 @@ def with_clock(clock: Callable[[], datetime]) -> list[Slice]:
 @pytest.fixture
 async def later(settings: Settings, make_token: TokenFactory) -> AsyncIterator[DealsClient]:
     """The app whose expiry duty believes it is seven months from now."""
-    assert settings.database_url
-    app = create_app(settings, settings.database_url, slices=with_clock(months_on(7)))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://passerelle") as http:
-            yield DealsClient(Api(http, make_token))
+    async with running_api(settings, make_token, with_clock(months_on(7))) as api:
+        yield DealsClient(api)
 
 
 async def in_force(client: DealsClient, p: Parties, months: int) -> str:
@@ -99,18 +98,18 @@ async def test_an_agreement_past_its_duration_is_expired_by_the_platform(
 
 async def test_nothing_expires_before_its_time(settings: Settings,
                                                make_token: TokenFactory) -> None:
-    assert settings.database_url
-    app = create_app(settings, settings.database_url,
-                     slices=with_clock(months_on(5)))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://passerelle") as http:
-            client = DealsClient(Api(http, make_token))
-            six = await in_force(client, await register(client), 6)
-            runs = app.state.duties[0].runs
-            while app.state.duties[0].runs < runs + 3:  # three sweeps after it was in force
-                await asyncio.sleep(0.05)
-            assert (await client.read("agreement", six, AUDITOR) or {})["status"] == "IN_FORCE"
+    sweeps: list[datetime] = []
+
+    def five_months_on() -> datetime:  # called once per sweep
+        sweeps.append(months_on(5)())
+        return sweeps[-1]
+
+    async with running_api(settings, make_token, with_clock(five_months_on)) as api:
+        client = DealsClient(api)
+        six = await in_force(client, await register(client), 6)
+        done = len(sweeps)
+        await eventually(lambda: len(sweeps) >= done + 3)  # three sweeps after it was in force
+        assert (await client.read("agreement", six, AUDITOR) or {})["status"] == "IN_FORCE"
 
 
 def test_the_deals_slice_sweeps_at_the_configured_period_unless_disabled(
@@ -122,3 +121,30 @@ def test_the_deals_slice_sweeps_at_the_configured_period_unless_disabled(
     assert (duty.name, duty.every_seconds) == ("agreement expiry", 120.0)
     assert DEALS.duties(services, None, settings.model_copy(
         update={"expiry_sweep_seconds": 0.0})) == []
+
+
+@pytest.mark.parametrize(("in_force_at", "months", "until"), [
+    # End of month: a month after 28 February is 28 March, wherever the session is.
+    (datetime(2025, 2, 28, 23, 30, tzinfo=UTC), 1, datetime(2025, 3, 28, 23, 30, tzinfo=UTC)),
+    # 30 January + 1 month: clamped to 28 February, as relativedelta does.
+    (datetime(2025, 1, 30, 23, 30, tzinfo=UTC), 1, datetime(2025, 2, 28, 23, 30, tzinfo=UTC)),
+    # Across the change to summer time in Paris.
+    (datetime(2025, 3, 15, 12, 0, tzinfo=UTC), 1, datetime(2025, 4, 15, 12, 0, tzinfo=UTC)),
+])
+async def test_the_read_model_finds_what_the_domain_would_expire_in_any_session_time_zone(
+    database_url: str, in_force_at: datetime, months: int, until: datetime,
+) -> None:
+    assert in_force_at + relativedelta(months=months) == until  # the domain's arithmetic
+    conn = await asyncpg.connect(database_url, server_settings={"timezone": "Europe/Paris"})
+    try:
+        agreement_id = uuid4()
+        await conn.execute(
+            "INSERT INTO agreements (id, kind, title, corporate_id, startup_id, revision, terms,"
+            " terms_hash, status, in_force_at, version, created_position, created_at, updated_at)"
+            " VALUES ($1, 'PILOT', 'Pilote', $2, $3, 1, $4, 'h', 'IN_FORCE', $5, 4, 1, $5, $5)",
+            agreement_id, uuid4(), uuid4(), orjson.dumps({"duration_months": months}).decode(),
+            in_force_at)
+        assert await due_for_expiry(conn, until - timedelta(microseconds=1)) == []
+        assert await due_for_expiry(conn, until) == [agreement_id]
+    finally:
+        await conn.close()

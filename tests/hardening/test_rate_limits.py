@@ -65,8 +65,10 @@ async def test_requests_refused_for_their_token_count_against_their_ip(serve: Se
         await away_from_a_window_edge()
         refused = [await client.post({"query": VIEWER}, token="not-a-token") for _ in range(3)]
         guessing_on = await client.post({"query": VIEWER}, token="still-not-a-token")
+        elsewhere = await client.http.get("/healthz", headers={"authorization": "Bearer x"})
         visitor_after = await client.query(VIEWER)
     assert [r.status_code for r in refused] == [401] * 3
+    assert_limited(elsewhere)  # any path: a 401 there would tell the token is wrong
     assert_limited(guessing_on)
     assert_limited(visitor_after)  # the same bucket: the IP's
 

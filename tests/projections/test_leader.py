@@ -12,6 +12,7 @@ import asyncpg
 from projections.access import AccessProjection
 from projections.engine import ProjectionWatch, Projector, ProjectorLeader
 from projections.organisations import OrganisationsProjection
+from tests.support.waiting import eventually
 
 OpenPool = Callable[[], Any]
 APPEND = ("SELECT max(p) FROM ledger_append(ARRAY[gen_random_uuid()], ARRAY[1::bigint],"
@@ -30,12 +31,6 @@ class Instance:
     async def shut_down(self) -> None:
         self.stop.set()
         await asyncio.wait_for(self.task, timeout=5)
-
-
-async def eventually(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.02)
 
 
 async def test_exactly_one_of_two_instances_runs_the_projections(

@@ -12,6 +12,7 @@ import httpx
 
 from infra.settings import Settings
 from server import create_app
+from wiring import Slice
 
 # (sub, role) or (sub, role, orgs)
 User = tuple[str, str] | tuple[str, str, list[str]]
@@ -48,9 +49,11 @@ class Api:
 
 
 @contextlib.asynccontextmanager
-async def running_api(settings: Settings, token_for: Callable[..., str]) -> AsyncIterator[Api]:
+async def running_api(settings: Settings, token_for: Callable[..., str],
+                      slices: list[Slice] | None = None) -> AsyncIterator[Api]:
+    """The whole app in-process (every slice unless `slices`), over HTTP."""
     assert settings.database_url
-    app = create_app(settings, settings.database_url)
+    app = create_app(settings, settings.database_url, slices=slices)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://passerelle") as http:
