@@ -41,13 +41,22 @@ class Duty:
                 # Named, so that pg_stat_activity shows which session holds it.
                 conn = await asyncpg.connect(dsn, timeout=10, server_settings={
                     **KEEPALIVES, "application_name": f"passerelle duty: {self.name}"})
-                try:
-                    await self._hold(conn, stop)
-                finally:
-                    await conn.close(timeout=5)
             except LOST as exc:
-                log.warning("%s: connection lost, competing again: %r", self.name, exc)
+                log.warning("%s: cannot connect, trying again: %r", self.name, exc)
+            else:
+                await self._hold_until_lost(conn, stop)
             await sleep_or_stop(stop, self.retry_seconds)
+
+    async def _hold_until_lost(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
+        # Whatever a session ended under it raises (asyncpg may report a session the
+        # server terminated as a protocol error), the connection is dropped for good
+        # and the lock competed for again: the work's own failures never reach here.
+        try:
+            await self._hold(conn, stop)
+            await conn.close(timeout=5)
+        except Exception as exc:
+            log.warning("%s: connection lost, competing again: %r", self.name, exc)
+            conn.terminate()
 
     async def _hold(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
         while not stop.is_set():

@@ -71,7 +71,7 @@ class AgreementService:
 
     def terminate(self, cmd: c.ReasonedCommand, ctx: CommandContext) -> Recorded:
         return self._change(cmd.id, cmd.expected_version, ctx,
-                            lambda a, meta: a.terminate(cmd.reason, meta))
+                            lambda a, meta: a.terminate(cmd.reason, ctx.now, meta))
 
     def expire(self, agreement_id: UUID, ctx: CommandContext) -> Recorded:
         """By the platform (an OPERATOR actor: infra/expiry.py), once the

@@ -143,11 +143,13 @@ class Agreement(Aggregate):
         self.status = REJECTED
         self.reason = reason
 
-    def terminate(self, reason: str, meta: Meta) -> None:
-        """Ends an agreement in force; the only change it still accepts."""
+    def terminate(self, reason: str, now: datetime, meta: Meta) -> None:
+        """Ends an agreement in force before its duration has run out (after
+        that it expires); the only change it still accepts."""
         if self.status != IN_FORCE:
             raise RuleViolationError(f"Only an agreement in force can be terminated, not a "
                                      f"{self.status} one")
+        require_within_duration(self, now, "it expires, it is not terminated")
         self._terminated(reason=reason, meta=meta)
 
     @event("AgreementTerminated")
@@ -176,7 +178,17 @@ class Agreement(Aggregate):
         self.status = EXPIRED
 
 
-def require_in_force(agreement: Agreement, field: tuple[str, ...]) -> None:
-    """Orders and loans build on agreements in force only."""
+def require_in_force(agreement: Agreement, now: datetime, field: tuple[str, ...]) -> None:
+    """Orders and loans build on agreements in force only, and not on one whose
+    duration has run out before the platform has recorded its expiry."""
     if agreement.status != IN_FORCE:
         raise RuleViolationError(f"The agreement is {agreement.status}, not IN_FORCE", field)
+    require_within_duration(agreement, now, "it is no longer in force", field)
+
+
+def require_within_duration(agreement: Agreement, now: datetime, consequence: str,
+                            field: tuple[str, ...] = ()) -> None:
+    until = agreement.in_force_until()
+    if now >= until:
+        raise RuleViolationError(
+            f"The agreement's duration ran out on {until.isoformat()}: {consequence}", field)

@@ -4,6 +4,7 @@ review, decide, disburse, record repayments and defaults. Run off the event loop
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from uuid import UUID
 
 from domain.actors import CommandContext, Role
@@ -23,7 +24,7 @@ SCALABLE_KINDS = frozenset({"PILOT", "COMMERCIAL"})
 Decide = Callable[[Loan, dict[str, str | None]], None]
 
 
-def check_eligible(agreement: Agreement, startup_id: UUID) -> None:
+def check_eligible(agreement: Agreement, startup_id: UUID, now: datetime) -> None:
     """A loan scales up a pilot or commercial agreement in force, of this startup."""
     if UUID(agreement.startup_id) != startup_id:
         raise RuleViolationError("The startup is not a party to this agreement",
@@ -32,7 +33,7 @@ def check_eligible(agreement: Agreement, startup_id: UUID) -> None:
         raise RuleViolationError(
             f"A {agreement.kind} agreement does not qualify: PILOT or COMMERCIAL only",
             AGREEMENT_FIELD)
-    require_in_force(agreement, AGREEMENT_FIELD)
+    require_in_force(agreement, now, AGREEMENT_FIELD)
 
 
 class LoanService:
@@ -60,7 +61,7 @@ class LoanService:
         require_side(ctx.actor, organisations, cmd.startup_id, "borrowing startup")
         agreement = visible_agreement(self.ledger, ctx.actor, organisations, cmd.agreement_id,
                                       AGREEMENT_FIELD)
-        check_eligible(agreement, cmd.startup_id)
+        check_eligible(agreement, cmd.startup_id, ctx.now)
 
     def withdraw(self, cmd: c.EntityCommand, ctx: CommandContext) -> Recorded:
         """The borrower's members, before a decision."""

@@ -59,7 +59,7 @@ class OrderService:
                                       AGREEMENT_FIELD)
         if agreement.parties != {cmd.corporate_id, cmd.startup_id}:
             raise RuleViolationError("The agreement binds other parties", AGREEMENT_FIELD)
-        require_in_force(agreement, AGREEMENT_FIELD)
+        require_in_force(agreement, ctx.now, AGREEMENT_FIELD)
 
     def accept(self, cmd: c.EntityCommand, ctx: CommandContext) -> Recorded:
         return self._by_startup(cmd.id, cmd.expected_version, ctx,

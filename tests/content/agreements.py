@@ -4,6 +4,7 @@ stream type and attributes when that slice is absent)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -40,7 +41,7 @@ def _real(corporate: UUID, startup: UUID, status: str) -> Aggregate | None:
         agreement.sign(corporate, "carol", 1, META)
         agreement.sign(startup, "alice", 1, META)
     if status == "TERMINATED":
-        agreement.terminate("Pilote terminé", META)
+        agreement.terminate("Pilote terminé", datetime.now(UTC), META)
     if status == "EXPIRED":
         agreement.expire(agreement.in_force_until(), META)
     return agreement

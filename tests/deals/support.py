@@ -99,7 +99,10 @@ def entries_of(aggregate: Aggregate, events: list[Any], start: int = 1) -> list[
 
 def ctx(user: str | None, role: Role, key: str | None = None,
         orgs: frozenset[UUID] = frozenset()) -> CommandContext:
-    return CommandContext(Actor(user, role, orgs), NOW, "test", idempotency_key=key)
+    # The wall clock, as in production: rules compare it with the time events
+    # were recorded (an agreement's duration runs from its entry into force).
+    return CommandContext(Actor(user, role, orgs), datetime.now(UTC), "test",
+                          idempotency_key=key)
 
 
 class NoIdempotency:

@@ -176,3 +176,12 @@ def test_an_expired_agreement_backs_no_order_and_no_loan(world: World) -> None:
     world.agreements.expire(agreement_id, at(world, "olivia", 1_000))
     assert refused(world, lambda: world.order(agreement_id)).code == "RULE_VIOLATION"
     assert refused(world, lambda: world.loan(agreement_id)).code == "RULE_VIOLATION"
+
+
+def test_a_party_terminates_within_the_duration_only(world: World) -> None:
+    agreement_id = world.in_force()  # terms(): 6 months
+    cmd = c.ReasonedCommand(id=agreement_id, reason="Fin du pilote")
+    error = refused(world, lambda: world.agreements.terminate(cmd, at(world, "alice", 7)))
+    assert error.code == "RULE_VIOLATION"
+    world.agreements.terminate(cmd, at(world, "alice", 5))
+    assert world.ledger.load(Agreement, agreement_id).status == "TERMINATED"

@@ -3,12 +3,12 @@ then these events are emitted, or this error and nothing at all."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from domain.deals.agreements import Agreement
+from domain.deals.agreements import Agreement, require_in_force
 from domain.deals.terms import terms_hash
 from domain.errors import ConflictError, ForbiddenError, InvalidError, RuleViolationError
 from tests.deals.support import CORPORATE, META, STARTUP, an_agreement, events_of, terms
@@ -122,14 +122,14 @@ def test_an_agreement_in_force_cannot_be_rejected() -> None:
 
 def test_an_agreement_in_force_is_terminated_with_its_reason() -> None:
     agreement = an_agreement(status="IN_FORCE")
-    agreement.terminate("Pilote arrêté", META)
+    agreement.terminate("Pilote arrêté", datetime.now(UTC), META)
     assert events_of(agreement) == ["AgreementTerminated"]
     assert (agreement.status, agreement.reason) == ("TERMINATED", "Pilote arrêté")
 
 
 def test_a_negotiating_agreement_cannot_be_terminated() -> None:
     with pytest.raises(RuleViolationError):
-        an_agreement().terminate("Pas encore signé", META)
+        an_agreement().terminate("Pas encore signé", datetime.now(UTC), META)
 
 
 def test_a_negotiating_agreement_can_be_rejected() -> None:
@@ -149,10 +149,10 @@ def test_only_a_negotiating_agreement_is_signed(status: str) -> None:
 
 def test_a_terminated_agreement_cannot_be_terminated_again() -> None:
     agreement = an_agreement(status="IN_FORCE")
-    agreement.terminate("Fin", META)
+    agreement.terminate("Fin", datetime.now(UTC), META)
     agreement.collect_events()
     with pytest.raises(RuleViolationError):
-        agreement.terminate("Encore", META)
+        agreement.terminate("Encore", datetime.now(UTC), META)
 
 
 def test_an_agreement_runs_out_its_duration_after_entering_into_force() -> None:
@@ -180,7 +180,7 @@ def test_only_an_agreement_in_force_expires(status: str) -> None:
     agreement = an_agreement(status="IN_FORCE" if status in ("TERMINATED", "EXPIRED") else status)
     later = agreement.modified_on + relativedelta(years=30)
     if status == "TERMINATED":
-        agreement.terminate("Fin", META)
+        agreement.terminate("Fin", datetime.now(UTC), META)
     elif status == "EXPIRED":
         agreement.expire(later, META)
     agreement.collect_events()
@@ -194,5 +194,21 @@ def test_an_expired_agreement_cannot_be_terminated() -> None:
     agreement.expire(agreement.in_force_until(), META)
     agreement.collect_events()
     with pytest.raises(RuleViolationError):
-        agreement.terminate("Trop tard", META)
+        agreement.terminate("Trop tard", datetime.now(UTC), META)
     assert events_of(agreement) == []
+
+
+def test_an_agreement_past_its_duration_is_not_terminated_but_expires() -> None:
+    agreement = an_agreement(status="IN_FORCE")
+    with pytest.raises(RuleViolationError, match="it expires, it is not terminated"):
+        agreement.terminate("Trop tard", agreement.in_force_until(), META)
+    assert events_of(agreement) == []
+
+
+def test_an_agreement_past_its_duration_backs_nothing_before_its_expiry_is_recorded() -> None:
+    agreement = an_agreement(status="IN_FORCE")
+    until = agreement.in_force_until()
+    require_in_force(agreement, until - timedelta(microseconds=1), ("input", "agreementId"))
+    with pytest.raises(RuleViolationError, match="no longer in force") as refused:
+        require_in_force(agreement, until, ("input", "agreementId"))
+    assert refused.value.field == ("input", "agreementId")

@@ -3,6 +3,7 @@ row the API serves (and time travel folds the same way)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -50,7 +51,7 @@ def test_the_agreement_row_records_when_it_entered_into_force() -> None:
     agreement = Agreement.propose("PILOT", "Pilote", CORPORATE, STARTUP, None, terms(), META)
     agreement.sign(STARTUP, "alice", 1, META)
     agreement.sign(CORPORATE, "carol", 1, META)
-    agreement.terminate("Fin du pilote", META)
+    agreement.terminate("Fin du pilote", datetime.now(UTC), META)
     row = fold(evolve_agreement, agreement, agreement.collect_events())
     assert row is not None
     assert (row["status"], row["termination_reason"]) == ("TERMINATED", "Fin du pilote")

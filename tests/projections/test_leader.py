@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 
 from projections.access import AccessProjection
-from projections.engine import ProjectionWatch, Projector, ProjectorLeader
+from projections.engine import LEADER_LOCK, ProjectionWatch, Projector, ProjectorLeader
 from projections.organisations import OrganisationsProjection
 from tests.support.waiting import eventually
 
@@ -53,6 +53,30 @@ async def test_another_instance_takes_over_when_the_leader_stops(
     await first.shut_down()
     await eventually(lambda: second.leader.is_leader)
     await second.shut_down()
+
+
+HOLDER = ("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+          " AND (classid::bigint << 32) + objid::bigint = $1")
+
+
+async def test_a_leader_whose_session_is_ended_competes_again_and_leads(
+    open_pool: OpenPool, database_url: str,
+) -> None:
+    instance = Instance(await open_pool(), database_url)
+    await eventually(lambda: instance.leader.is_leader)
+    admin = await asyncpg.connect(database_url)
+    try:
+        for _ in range(2):  # whatever the leader's session is doing when it ends
+            holder = await admin.fetchval(HOLDER, LEADER_LOCK)
+            assert await admin.fetchval("SELECT pg_terminate_backend($1)", holder)
+            deadline = asyncio.get_running_loop().time() + 10
+            while await admin.fetchval(HOLDER, LEADER_LOCK) in (None, holder):
+                assert not instance.task.done(), instance.task.exception()
+                assert asyncio.get_running_loop().time() < deadline
+                await asyncio.sleep(0.02)
+    finally:
+        await admin.close()
+    await instance.shut_down()
 
 
 async def test_the_leader_projects_an_entry_soon_after_it_is_committed(

@@ -5,6 +5,7 @@ left negotiation."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -72,7 +73,8 @@ class AgreementMachine(RuleBasedStateMachine):
     @rule()
     def terminate(self) -> None:
         status = self.agreement.status
-        assert self.journal.run(lambda: self.agreement.terminate("Over", META)) == (
+        now = datetime.now(UTC)
+        assert self.journal.run(lambda: self.agreement.terminate("Over", now, META)) == (
             status == "IN_FORCE")
 
     @invariant()
