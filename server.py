@@ -23,7 +23,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
-from infra.duty import Duty
 from infra.embedded import resolve_database_url
 from infra.eventstore import SNAPSHOT_INTERVAL, WriteSide
 from infra.health import progress, update_gauges
@@ -83,13 +82,12 @@ def services_for(slices: list[Slice], runtime: Runtime) -> Services:
 
 
 def start_duties(slices: list[Slice], services: Services, runtime: Runtime,
-                 database_url: str) -> list[Duty]:
+                 database_url: str) -> None:
     """Each slice's periodic duties, stopped with the runtime."""
     duties = [d for s in slices for d in s.duties(services.commands, runtime.pool,
                                                   runtime.settings)]
     runtime.tasks.extend(asyncio.create_task(d.run(database_url, runtime.stop))
                          for d in duties)
-    return duties
 
 
 def schema_for(slices: list[Slice], settings: Settings | None = None) -> Any:
@@ -142,7 +140,7 @@ def create_app(
                                 projector_delay=projector_delay) as runtime:
             services = services_for(slices, runtime)
             graphql.services = services
-            app.state.duties = start_duties(slices, services, runtime, database_url)
+            start_duties(slices, services, runtime, database_url)
             http.persisted = PersistedQueries(runtime.pool, allow_list_only=settings.persisted_only)
             http.make_context = lambda request: context_for(services, request)
             limiter.pool = runtime.pool

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from projections.engine import sleep_or_stop
+from projections.engine import hold_lock, sleep_or_stop
 
 log = logging.getLogger("passerelle.duty")
 LOST = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
@@ -59,12 +59,9 @@ class Duty:
             conn.terminate()
 
     async def _hold(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            if await conn.fetchval("SELECT pg_try_advisory_lock($1)", self.lock, timeout=10):
-                log.info("%s: this process now runs it", self.name)
-                await self._repeat(conn, stop)
-                return
-            await sleep_or_stop(stop, self.retry_seconds)
+        if await hold_lock(conn, self.lock, stop, self.retry_seconds, timeout=10):
+            log.info("%s: this process now runs it", self.name)
+            await self._repeat(conn, stop)
 
     async def _repeat(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
         # The lock lives as long as the connection: checked before every run.

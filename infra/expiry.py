@@ -29,8 +29,7 @@ def _now() -> datetime:
 
 
 async def expire_due(pool: asyncpg.Pool, agreements: AgreementService,
-                     clock: Callable[[], datetime] = _now,
-                     stop: asyncio.Event | None = None) -> int:
+                     clock: Callable[[], datetime], stop: asyncio.Event) -> int:
     """Records the expiry of every agreement the read model finds past its
     duration; the aggregate decides again, so a stale read model expires
     nothing early. Stops between two agreements once `stop` is set (a
@@ -38,7 +37,7 @@ async def expire_due(pool: asyncpg.Pool, agreements: AgreementService,
     now = clock()
     expired = 0
     for agreement_id in await due_for_expiry(pool, now):
-        if stop is not None and stop.is_set():
+        if stop.is_set():
             break
         ctx = CommandContext(PLATFORM, now, f"expiry-{uuid.uuid4()}")
         try:

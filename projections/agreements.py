@@ -85,4 +85,3 @@ class AgreementsProjection:
         mine = [e for e in entries if e.stream_type == "Agreement"]
         await fold_into(conn, self.rows, mine, lambda e: (e.stream_id,), evolve_agreement,
                         stream_rows=True)
-

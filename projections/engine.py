@@ -165,11 +165,7 @@ class ProjectorLeader:
     async def _lead(self, stop: asyncio.Event) -> None:
         conn = await asyncpg.connect(self.dsn)
         try:
-            while not stop.is_set():
-                if await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
-                    break
-                await sleep_or_stop(stop, self.retry_seconds)
-            else:
+            if not await hold_lock(conn, LEADER_LOCK, stop, self.retry_seconds):
                 return
             self.is_leader = True
             log.info("this instance now runs the projections")
@@ -199,6 +195,17 @@ class ProjectorLeader:
 async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+async def hold_lock(conn: asyncpg.Connection, lock: int, stop: asyncio.Event,
+                    retry_seconds: float, timeout: float | None = None) -> bool:
+    """Tries the session advisory lock every `retry_seconds` until `conn` holds
+    it (True, for as long as the session lasts) or `stop` is set (False)."""
+    while not stop.is_set():
+        if await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock, timeout=timeout):
+            return True
+        await sleep_or_stop(stop, retry_seconds)
+    return False
 
 
 async def _wait_either(a: asyncio.Event, b: asyncio.Event, timeout: float) -> None:

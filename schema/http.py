@@ -276,9 +276,9 @@ class GraphQLHttp:
         refused = [e["message"] for e in body.get("errors", ())
                    if (e.get("extensions") or {}).get("code") == "SERVICE_UNAVAILABLE"]
         if refused:  # a command the database could not complete: its advice kept
-            raise HttpError(503, refused[0], "SERVICE_UNAVAILABLE", {"Retry-After": "1"})
+            raise _unavailable(refused[0])
         if any(e["message"] == MASKED for e in body.get("errors", ())) and await self._down():
-            raise HttpError(*_UNAVAILABLE)
+            raise _unavailable()
         return 200, body
 
     async def _down(self) -> bool:
@@ -299,11 +299,8 @@ class GraphQLHttp:
         return formatted
 
 
-_UNAVAILABLE = (503, UNAVAILABLE, "SERVICE_UNAVAILABLE", {"Retry-After": "1"})
-
-
-def _unavailable() -> HttpError:
-    return HttpError(*_UNAVAILABLE)
+def _unavailable(message: str = UNAVAILABLE) -> HttpError:
+    return HttpError(503, message, "SERVICE_UNAVAILABLE", {"Retry-After": "1"})
 
 
 def _media_or_legacy(request: Request) -> str:
