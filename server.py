@@ -128,11 +128,12 @@ def create_app(
     """The ASGI app; its lifespan opens pools and runs the projector election."""
     slices = slices if slices is not None else all_slices()
     schema = schema_for(slices, settings)
+    limiter = RateLimiter(settings.rate_limit_per_token, settings.rate_limit_per_ip)
     graphql = PasserelleGraphQL(
         schema, services=None,  # type: ignore[arg-type]
+        limiter=limiter,
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection)
     http = GraphQLHttp(schema, http_limits(settings))
-    limiter = RateLimiter(settings.rate_limit_per_token, settings.rate_limit_per_ip)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -35,6 +35,7 @@ from schema.inputs import compile_inputs
 from schema.live.handler import LiveHandler
 from schema.live.shared import SharedEventExecution
 from schema.pipeline import Pipeline
+from schema.ratelimit import RateLimiter
 from schema.subscribe import only, prepared, subscription_results
 
 
@@ -148,7 +149,8 @@ class PasserelleGraphQL(GraphQL[Context, None]):
 
     graphql_transport_ws_handler_class = LiveHandler
 
-    def __init__(self, schema: strawberry.Schema, services: Services, **kwargs: Any) -> None:
+    def __init__(self, schema: strawberry.Schema, services: Services,
+                 limiter: RateLimiter | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("max_subscriptions_per_connection",
                           LiveLimits.from_env().max_subscriptions_per_connection)
         super().__init__(
@@ -156,6 +158,7 @@ class PasserelleGraphQL(GraphQL[Context, None]):
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL], **kwargs,
         )
         self.services = services
+        self.limiter = limiter  # counts tokens refused in `connection_init` (schema/auth.py)
 
     def encode_json(self, data: object) -> str:
         # orjson (live entries' shared frames are encoded the same way: see

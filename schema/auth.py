@@ -1,7 +1,8 @@
 """Bearer JWT → the actor, before GraphQL runs. A present but invalid token is
 refused with 401 UNAUTHENTICATED, never treated as a visitor. Over WebSocket the
 token comes in the upgrade request's Authorization header or in the
-`connection_init` payload; a bad one closes the connection with 4401 and why."""
+`connection_init` payload; a bad one closes the connection with 4401 and why.
+Every refusal counts against the client's IP rate limit (docs/hardening.md)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Connec
 from domain.actors import Actor, Role
 from infra.auth import Claims, InvalidTokenError, decode_token, parse_authorization_header
 from infra.settings import Settings
-from schema.ratelimit import RateLimiter, too_many
+from schema.ratelimit import RateLimiter, too_many, too_many_message
 
 
 # Actors are immutable: a token's requests share one, instead of parsing its
@@ -55,9 +56,9 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 class AuthMiddleware:
     """Sets scope["passerelle.actor"] and a correlation id on every request.
-    `limiter`: HTTP requests refused for their token count against their IP, on
-    every path, so that guessing tokens over HTTP is no way around the rate
-    limits (WebSocket refusals are not counted: docs/hardening.md)."""
+    `limiter`: requests refused for their token count against their IP, on
+    every path and over WebSocket too, so that guessing tokens is no way
+    around the rate limits."""
 
     def __init__(self, app: ASGIApp, settings: Settings,
                  limiter: RateLimiter | None = None) -> None:
@@ -75,7 +76,7 @@ class AuthMiddleware:
             scope["passerelle.actor"] = actor_from_token(token, self.settings)
         except InvalidTokenError as exc:
             if scope["type"] == "websocket":
-                return _refuse_websocket(scope, receive, send, str(exc))
+                return _refuse_websocket(scope, receive, send, str(exc), self.limiter)
             return self._refuse(scope, send, str(exc))
         return self.app(scope, receive, send)
 
@@ -108,22 +109,37 @@ async def _refuse(send: Send, message: str) -> None:
 
 # graphql-ws clients do not retry after 4401: right for a token that will not improve.
 UNAUTHENTICATED_CLOSE = 4401
+# Too many connections for the token, or too many requests from the IP.
+TOO_MANY_CLOSE = 4429
 
 
 def _close_reason(message: str) -> str:
     return f"Invalid token: {message}".encode()[:123].decode(errors="ignore")  # RFC 6455 limit
 
 
-async def _refuse_websocket(scope: Scope, receive: Receive, send: Send, message: str) -> None:
-    """Accepts, then closes with 4401 and the reason: closing before accepting
-    would only show the client an HTTP 403 without saying why."""
+async def token_refusal(limiter: RateLimiter | None, scope: Scope,
+                        message: str) -> tuple[int, str]:
+    """The close code and reason for a WebSocket refused for its token. The
+    refusal counts against the client's IP, as an HTTP 401 does; past the IP's
+    limit the answer is 4429 and when to retry, not why the token was refused."""
+    if limiter is not None:
+        wait = await limiter.retry_after(scope, by_ip=True)
+        if wait is not None:
+            return TOO_MANY_CLOSE, too_many_message(wait)
+    return UNAUTHENTICATED_CLOSE, _close_reason(message)
+
+
+async def _refuse_websocket(scope: Scope, receive: Receive, send: Send, message: str,
+                            limiter: RateLimiter | None) -> None:
+    """Accepts, then closes with 4401 (or 4429) and the reason: closing before
+    accepting would only show the client an HTTP 403 without saying why."""
     if (await receive())["type"] != "websocket.connect":
         return
+    code, reason = await token_refusal(limiter, scope, message)
     offered = scope.get("subprotocols") or []
     chosen = GRAPHQL_TRANSPORT_WS_PROTOCOL if GRAPHQL_TRANSPORT_WS_PROTOCOL in offered else None
     await send({"type": "websocket.accept", "subprotocol": chosen})
-    await send({"type": "websocket.close", "code": UNAUTHENTICATED_CLOSE,
-                "reason": _close_reason(message)})
+    await send({"type": "websocket.close", "code": code, "reason": reason})
 
 
 def actor_from_init_payload(payload: dict[str, Any], settings: Settings) -> Actor | None:
@@ -138,7 +154,6 @@ def actor_from_init_payload(payload: dict[str, Any], settings: Settings) -> Acto
 
 # Open WebSocket connections per user id on this instance.
 OPEN_CONNECTIONS: Counter[str] = Counter()
-TOO_MANY_CONNECTIONS_CLOSE = 4429
 
 
 class TokenInitHandler(BaseGraphQLTransportWSHandler[Any, None]):
@@ -155,14 +170,16 @@ class TokenInitHandler(BaseGraphQLTransportWSHandler[Any, None]):
             except InvalidTokenError as exc:
                 if self.connection_init_timeout_task:
                     self.connection_init_timeout_task.cancel()
-                await self.websocket.close(UNAUTHENTICATED_CLOSE, _close_reason(str(exc)))
+                limiter = self.view.limiter  # type: ignore[attr-defined]
+                await self.websocket.close(
+                    *await token_refusal(limiter, self.context.request.scope, str(exc)))
                 return
             if actor is not None:
                 self.context.actor = actor
         if not self.connection_init_received and not self._admit(self.context.actor):
             if self.connection_init_timeout_task:
                 self.connection_init_timeout_task.cancel()
-            await self.websocket.close(TOO_MANY_CONNECTIONS_CLOSE, "Too many connections for this token")
+            await self.websocket.close(TOO_MANY_CLOSE, "Too many connections for this token")
             return
         await super().handle_connection_init(message)
 

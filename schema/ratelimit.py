@@ -37,16 +37,18 @@ class RateLimiter:
         self.counted = 0
         self.pool: asyncpg.Pool | None = None
 
-    def bucket(self, scope: Scope) -> tuple[str, int]:
+    def bucket(self, scope: Scope, by_ip: bool = False) -> tuple[str, int]:
         actor: Any = scope.get("passerelle.actor")
-        if actor is not None and actor.user_id:
+        if not by_ip and actor is not None and actor.user_id:
             return f"user:{actor.user_id}", self.per_token
         client = scope.get("client") or ("unknown", 0)
         return f"ip:{client[0]}", self.per_ip
 
-    async def retry_after(self, scope: Scope) -> int | None:
-        """None when the request may go on, else the seconds to wait."""
-        bucket, limit = self.bucket(scope)
+    async def retry_after(self, scope: Scope, by_ip: bool = False) -> int | None:
+        """None when the request may go on, else the seconds to wait. `by_ip`
+        counts against the client's IP whoever the scope's actor is (a token
+        refused after the upgrade request's was accepted)."""
+        bucket, limit = self.bucket(scope, by_ip)
         if limit <= 0 or self.pool is None:
             return None
         now = time.time()
@@ -99,9 +101,13 @@ def counted(scope: Scope) -> bool:
     return scope["type"] == "http" and scope.get("path") == "/graphql"
 
 
+def too_many_message(wait: int) -> str:
+    return f"Too many requests: retry in {wait} s"
+
+
 async def too_many(send: Send, wait: int) -> None:
     body = orjson.dumps({"errors": [{
-        "message": f"Too many requests: retry in {wait} s",
+        "message": too_many_message(wait),
         "extensions": {"code": "RATE_LIMITED", "retryAfter": wait}}]})
     await send({"type": "http.response.start", "status": 429, "headers": [
         (b"content-type", b"application/json"), (b"retry-after", str(wait).encode()),

@@ -3,23 +3,14 @@ instance shares them, answered with 429 and Retry-After."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import httpx
 
 from schema.ratelimit import RateLimiter, RateLimitMiddleware
 from tests.hardening.conftest import Client, Serve
+from tests.support.waiting import RATE_LIMIT_WINDOW as WINDOW
+from tests.support.waiting import away_from_a_window_edge
 
-WINDOW = 60  # seconds: RateLimiter's fixed window
 VIEWER = "{ viewer { role } }"
-
-
-async def away_from_a_window_edge(margin: float = 5.0) -> None:
-    """Counts restart with each window: a burst must not straddle two."""
-    into = time.time() % WINDOW
-    if into > WINDOW - margin:
-        await asyncio.sleep(WINDOW - into + 0.05)
 
 
 async def burst(client: Client, count: int, as_user: tuple[str, str] | None = None,

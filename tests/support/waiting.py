@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 
 
@@ -11,3 +12,13 @@ async def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> No
     async with asyncio.timeout(timeout):
         while not condition():
             await asyncio.sleep(0.02)
+
+
+RATE_LIMIT_WINDOW = 60  # seconds: schema/ratelimit.py's fixed window
+
+
+async def away_from_a_window_edge(margin: float = 5.0) -> None:
+    """Rate-limit counts restart with each window: a burst must not straddle two."""
+    into = time.time() % RATE_LIMIT_WINDOW
+    if into > RATE_LIMIT_WINDOW - margin:
+        await asyncio.sleep(RATE_LIMIT_WINDOW - into + 0.05)
