@@ -9,18 +9,21 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 
 from domain.ledger import Ledger
-from infra.settings import KEY_TTL_SECONDS
+from infra.liveness import LIVENESS_ENV, tcp_liveness
+from infra.settings import DB_TIMEOUT_SECONDS, KEY_TTL_SECONDS
 from infra.sync_ports import PgIdempotencyRecords, PgMemberships, PgVault
 
 # Streams longer than this are read from a snapshot plus the events after it.
 SNAPSHOT_INTERVAL = 100
 
 
-def ledger_env(database_url: str, pool_size: int = 10) -> dict[str, str]:
+def ledger_env(database_url: str, pool_size: int = 10,
+               timeout_seconds: float = DB_TIMEOUT_SECONDS) -> dict[str, str]:
     """eventsourcing's settings for our PostgreSQL recorder (tables come from migrations)."""
     info = conninfo_to_dict(database_url)
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": "infra.liveness:LedgerFactory",
+        LIVENESS_ENV: str(timeout_seconds),
         "APPLICATION_RECORDER_TOPIC": "infra.recorder:LedgerRecorder",
         "CREATE_TABLE": "false",
         "IS_SNAPSHOTTING_ENABLED": "true",
@@ -51,12 +54,16 @@ class WriteSide:
 
 
 def open_write_side(database_url: str, pool_size: int = 10, group_commit: bool = True,
-                    key_ttl_seconds: float = KEY_TTL_SECONDS) -> WriteSide:
+                    key_ttl_seconds: float = KEY_TTL_SECONDS,
+                    timeout_seconds: float = DB_TIMEOUT_SECONDS) -> WriteSide:
+    """`timeout_seconds`: how long a connection may stay silent before it is
+    ended (infra/liveness.py), PASSERELLE_DB_TIMEOUT_SECONDS in the server."""
     pool: ConnectionPool[Any] = ConnectionPool(
         database_url, min_size=1, max_size=pool_size, open=True,
-        kwargs={"autocommit": True}, timeout=10,
+        kwargs={"autocommit": True, **tcp_liveness(timeout_seconds)}, timeout=10,
     )
-    ledger = Ledger(ledger_env(database_url, pool_size), PgIdempotencyRecords(pool))
+    ledger = Ledger(ledger_env(database_url, pool_size, timeout_seconds),
+                    PgIdempotencyRecords(pool))
     ledger.recorder.group_commit = group_commit  # type: ignore[attr-defined]
     ledger.snapshotting_intervals = {}  # set per aggregate class by the composition root
     return WriteSide(ledger, pool, PgMemberships(pool), PgVault(pool, ttl_seconds=key_ttl_seconds))

@@ -138,7 +138,8 @@ async def running(
     instance stays the fallback that takes over if that process dies)."""
     pool = await open_pool(database_url, settings.db_pool_size, settings.db_timeout_seconds)
     write = await asyncio.to_thread(open_write_side, database_url, settings.db_pool_size,
-                                    settings.group_commit, settings.key_ttl_seconds)
+                                    settings.group_commit, settings.key_ttl_seconds,
+                                    settings.db_timeout_seconds)
     configure(write)
     projector = Projector(pool, projections)
     watch = ProjectionWatch(pool)

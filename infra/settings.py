@@ -19,6 +19,8 @@ DEFAULT_JWT_SECRET = "passerelle-development-secret-do-not-use-in-production"
 # Persons' keys in memory (infra/sync_ports.py PgVault): also the default of
 # callers that open the write side without settings (tests, CLIs).
 KEY_TTL_SECONDS = 300.0
+# PASSERELLE_DB_TIMEOUT_SECONDS's default, also for the write side opened without settings.
+DB_TIMEOUT_SECONDS = 20.0
 
 LogLevel = Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"]
 
@@ -86,7 +88,7 @@ class Settings(BaseSettings):
         default=10, ge=1, description="Maximum connections in each PostgreSQL pool."
     )
     db_timeout_seconds: float = Field(
-        default=20.0,
+        default=DB_TIMEOUT_SECONDS,
         ge=1,
         description=(
             "How long a request waits on PostgreSQL for one command, or for one read "
@@ -94,7 +96,9 @@ class Settings(BaseSettings):
             "pool waiting as long for its cancel request), before answering 503 "
             "SERVICE_UNAVAILABLE, so that a frozen or partitioned database is refused "
             "instead of hanging. Reads also run under a server-side statement_timeout of "
-            "three quarters of it."
+            "three quarters of it. The write side's connections end once PostgreSQL's host "
+            "has not answered for about as long (TCP keepalives and tcp_user_timeout: a "
+            "partition or a vanished host), freeing the command's thread."
         ),
     )
     expiry_sweep_seconds: float = Field(

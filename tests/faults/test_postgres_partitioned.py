@@ -1,0 +1,75 @@
+"""A partition between the write side and PostgreSQL (packets lost, nothing
+reset): every write-side connection ends within about the database timeout
+(infra/liveness.py), so a command's thread gets an error instead of waiting
+for as long as the partition lasts; before, the kernel retransmitted for about
+15 minutes and waited for an answer forever."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import eventsourcing.persistence
+import psycopg
+
+from infra.eventstore import WriteSide, open_write_side
+from infra.migrate import apply_migrations
+from tests.faults.partition import partitionable_postgres
+from tests.ledger.test_group_commit_db import _startup
+from tests.organisations.builders import siren
+
+TIMEOUT = 2.0
+ENDED_WITHIN = 5 * TIMEOUT  # the probes' schedule, on a loaded machine
+LOST = (psycopg.OperationalError, eventsourcing.persistence.OperationalError)
+
+
+def _record(side: WriteSide, n: int) -> None:
+    side.ledger.save(_startup(f"Coupure {n}", siren(820_000 + n)))
+
+
+def test_each_write_side_connection_ends_a_silence_within_the_timeout(database_url: str) -> None:
+    # 8 s: unacknowledged data for 8 s, or a first probe after 2 s of silence
+    # and three more 2 s apart unanswered.
+    expected = {"keepalives": "1", "keepalives_idle": "2", "keepalives_interval": "2",
+                "keepalives_count": "3", "tcp_user_timeout": "8000"}
+    with contextlib.closing(open_write_side(database_url, pool_size=2, timeout_seconds=8)) as side:
+        for pool in (side.ledger.recorder.datastore.pool, side.pool):  # type: ignore[attr-defined]
+            # Two at once: the pool's first connections, opened with the ledger, too.
+            with pool.connection() as one, pool.connection() as two:
+                for conn in (one, two):
+                    parameters = conn.info.get_parameters()
+                    assert {k: parameters.get(k) for k in expected} == expected, parameters
+
+
+def _outcome(future: Future[Any]) -> tuple[BaseException | None, float]:
+    started = time.monotonic()
+    try:
+        future.result(timeout=ENDED_WITHIN)
+    except TimeoutError:
+        raise AssertionError(f"still waiting after {ENDED_WITHIN} s") from None
+    except LOST as exc:
+        return exc, time.monotonic() - started
+    return None, time.monotonic() - started
+
+
+def test_a_command_sent_into_a_partition_fails_in_time_instead_of_hanging() -> None:
+    with partitionable_postgres() as postgres:
+        apply_migrations(postgres.url)
+        side = open_write_side(postgres.url, pool_size=2, timeout_seconds=TIMEOUT)
+        threads = ThreadPoolExecutor(2)
+        try:
+            _record(side, 0)  # both pools connected and used
+            side.memberships.roles_of("alice")
+            postgres.cut()
+            work: list[Callable[[], Any]] = [lambda: _record(side, 1),
+                                            lambda: side.memberships.roles_of("alice")]
+            outcomes = [_outcome(threads.submit(call)) for call in work]
+        finally:
+            postgres.mend()
+            threads.shutdown(wait=True)
+            side.close()
+    for error, _ in outcomes:
+        assert isinstance(error, LOST), outcomes
