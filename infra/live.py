@@ -120,11 +120,16 @@ class LiveBroker:
     """Per instance: one listener, one read per commit, fan-out to every feed."""
 
     def __init__(self, dsn: str, pool: asyncpg.Pool, limits: LiveLimits | None = None,
-                 retry_seconds: float = 0.5) -> None:
+                 retry_seconds: float = 0.5, timeout_seconds: float = 60.0) -> None:
+        """`timeout_seconds` bounds the listener's connect and each of its reads:
+        over a partition, or once the database's host has vanished, a read gets
+        no answer and TCP would wait about 15 minutes to say so; bounded, the
+        listener reconnects at its next poll."""
         self.dsn = dsn
         self.pool = pool
         self.limits = limits or LiveLimits.from_env()
         self.retry_seconds = retry_seconds
+        self.timeout_seconds = timeout_seconds
         self.head = 0  # last position published to feeds
         self.reconnects = 0
         self.failures = 0
@@ -192,7 +197,7 @@ class LiveBroker:
                 await self._listen()
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 self.reconnects += 1
-                log.warning("live ledger listener lost, reconnecting: %s", exc)
+                log.warning("live ledger listener lost, reconnecting: %r", exc)
             except (ValueError, KeyError, TypeError):
                 # An entry that cannot be decoded: never skip it, say so, retry.
                 self.failures += 1
@@ -200,7 +205,9 @@ class LiveBroker:
             await _wait(self._stop, self.retry_seconds)
 
     async def _listen(self) -> None:
-        conn = await asyncpg.connect(self.dsn, server_settings={"application_name": LISTENER_NAME})
+        conn = await asyncpg.connect(
+            self.dsn, server_settings={"application_name": LISTENER_NAME},
+            timeout=self.timeout_seconds, command_timeout=self.timeout_seconds)
         try:
             conn.add_termination_listener(lambda _conn: self._wake.set())
             await conn.add_listener(LEDGER_CHANNEL, lambda *_: self._wake.set())

@@ -143,7 +143,8 @@ async def running(
     configure(write)
     projector = Projector(pool, projections)
     watch = ProjectionWatch(pool)
-    live = LiveBroker(database_url, pool, LiveLimits.from_env(settings))
+    live = LiveBroker(database_url, pool, LiveLimits.from_env(settings),
+                      timeout_seconds=settings.db_timeout_seconds)
     runtime = Runtime(settings, database_url, pool, write, projector,
                       ProjectorLeader(projector, database_url), watch, live)
     listener = await _watch_connection(database_url, watch)

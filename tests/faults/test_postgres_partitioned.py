@@ -1,24 +1,30 @@
-"""A partition between the write side and PostgreSQL (packets lost, nothing
+"""A partition between the server and PostgreSQL (packets lost, nothing
 reset): every write-side connection ends within about the database timeout
 (infra/liveness.py), so a command's thread gets an error instead of waiting
-for as long as the partition lasts; before, the kernel retransmitted for about
-15 minutes and waited for an answer forever."""
+for as long as the partition lasts, and the live ledger's listener
+reconnects; before, the kernel retransmitted for about 15 minutes and waited
+for an answer forever."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
+from uuid import uuid4
 
+import asyncpg
 import eventsourcing.persistence
 import psycopg
 
 from infra.eventstore import WriteSide, open_write_side
+from infra.live import LiveBroker, LiveLimits
 from infra.migrate import apply_migrations
 from tests.faults.partition import partitionable_postgres
 from tests.ledger.test_group_commit_db import _startup
+from tests.live.test_broker import append, positions_until
 from tests.organisations.builders import siren
 
 TIMEOUT = 2.0
@@ -73,3 +79,29 @@ def test_a_command_sent_into_a_partition_fails_in_time_instead_of_hanging() -> N
             side.close()
     for error, _ in outcomes:
         assert isinstance(error, LOST), outcomes
+
+
+async def test_the_live_listener_notices_a_partition_and_resumes_once_it_mends() -> None:
+    with partitionable_postgres() as postgres:
+        apply_migrations(postgres.url)
+        pool = await asyncpg.create_pool(postgres.url, min_size=1, max_size=2)
+        broker = LiveBroker(postgres.url, pool, LiveLimits(poll_seconds=0.2),
+                            retry_seconds=0.1, timeout_seconds=TIMEOUT)
+        try:
+            feed = await broker.subscribe()
+            stream = uuid4()
+            await append(pool, stream, [1])
+            assert await positions_until(feed, 1) == [1]
+            postgres.cut()
+            try:
+                async with asyncio.timeout(ENDED_WITHIN):
+                    while not broker.reconnects:  # the poll's read timed out
+                        await asyncio.sleep(0.1)
+            finally:
+                postgres.mend()
+            await append(pool, stream, [2])
+            async with asyncio.timeout(ENDED_WITHIN):
+                assert await positions_until(feed, 2) == [2]
+        finally:
+            await broker.stop()
+            await pool.close()
