@@ -23,6 +23,7 @@ import asyncpg
 from infra.live_feed import FellBehindError, LiveEntry, LiveFeed, LiveLimits, _env_name
 from infra.live_gc import HeapFreezer
 from infra.observability import SUBSCRIBERS
+from infra.settings import DB_TIMEOUT_SECONDS
 from projections.access import AccessProjection, parties_of
 from projections.base import Conn
 from projections.engine import LEDGER_CHANNEL
@@ -120,7 +121,8 @@ class LiveBroker:
     """Per instance: one listener, one read per commit, fan-out to every feed."""
 
     def __init__(self, dsn: str, pool: asyncpg.Pool, limits: LiveLimits | None = None,
-                 retry_seconds: float = 0.5, timeout_seconds: float = 60.0) -> None:
+                 retry_seconds: float = 0.5,
+                 timeout_seconds: float = DB_TIMEOUT_SECONDS) -> None:
         """`timeout_seconds` bounds the listener's connect and each of its reads:
         over a partition, or once the database's host has vanished, a read gets
         no answer and TCP would wait about 15 minutes to say so; bounded, the
@@ -195,7 +197,7 @@ class LiveBroker:
         while not self._stop.is_set():
             try:
                 await self._listen()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 self.reconnects += 1
                 log.warning("live ledger listener lost, reconnecting: %r", exc)
             except (ValueError, KeyError, TypeError):

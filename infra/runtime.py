@@ -19,7 +19,7 @@ import asyncpg
 
 from infra.eventstore import WriteSide, open_write_side
 from infra.live import LiveBroker, LiveLimits
-from infra.settings import Settings
+from infra.settings import DB_TIMEOUT_SECONDS, Settings
 from projections.base import PooledConnection, Projection
 from projections.engine import PROJECTED_CHANNEL, ProjectionWatch, Projector, ProjectorLeader
 
@@ -47,7 +47,8 @@ async def _watch_connection(database_url: str, watch: ProjectionWatch) -> asyncp
     return conn
 
 
-async def open_pool(database_url: str, size: int, timeout_seconds: float = 20.0) -> asyncpg.Pool:
+async def open_pool(database_url: str, size: int,
+                    timeout_seconds: float = DB_TIMEOUT_SECONDS) -> asyncpg.Pool:
     """`timeout_seconds`: asyncpg's command_timeout, so that a statement sent to a
     frozen or unreachable database fails instead of hanging; PostgreSQL's own
     statement_timeout (three quarters of it) ends a merely slow statement first,

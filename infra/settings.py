@@ -97,8 +97,9 @@ class Settings(BaseSettings):
             "SERVICE_UNAVAILABLE, so that a frozen or partitioned database is refused "
             "instead of hanging. Reads also run under a server-side statement_timeout of "
             "three quarters of it. The write side's connections end once PostgreSQL's host "
-            "has not answered for about as long (TCP keepalives and tcp_user_timeout: a "
-            "partition or a vanished host), freeing the command's thread."
+            "has not answered for about as long, and at least 5 s (TCP keepalives and "
+            "tcp_user_timeout: a partition or a vanished host), freeing the command's "
+            "thread; the live ledger's listener bounds its reads by it and reconnects."
         ),
     )
     expiry_sweep_seconds: float = Field(

@@ -81,14 +81,18 @@ class AuthMiddleware:
         return self.app(scope, receive, send)
 
     async def _refuse(self, scope: Scope, send: Send, message: str) -> None:
-        # No actor is set: the limiter counts the request against the client's IP,
-        # whatever the path (a 401 anywhere tells a token is wrong).
-        if self.limiter is not None:
-            wait = await self.limiter.retry_after(scope)
-            if wait is not None:
-                await too_many(send, wait)
-                return
+        # Whatever the path: a 401 anywhere tells a token is wrong.
+        wait = await refusal_wait(self.limiter, scope)
+        if wait is not None:
+            await too_many(send, wait)
+            return
         await _refuse(send, message)
+
+
+async def refusal_wait(limiter: RateLimiter | None, scope: Scope) -> int | None:
+    """Counts a token refusal against the client's IP (whoever the scope's
+    actor is): None while the IP is within its limit, else the seconds to wait."""
+    return None if limiter is None else await limiter.retry_after(scope, by_ip=True)
 
 
 async def _refuse(send: Send, message: str) -> None:
@@ -122,10 +126,9 @@ async def token_refusal(limiter: RateLimiter | None, scope: Scope,
     """The close code and reason for a WebSocket refused for its token. The
     refusal counts against the client's IP, as an HTTP 401 does; past the IP's
     limit the answer is 4429 and when to retry, not why the token was refused."""
-    if limiter is not None:
-        wait = await limiter.retry_after(scope, by_ip=True)
-        if wait is not None:
-            return TOO_MANY_CLOSE, too_many_message(wait)
+    wait = await refusal_wait(limiter, scope)
+    if wait is not None:
+        return TOO_MANY_CLOSE, too_many_message(wait)
     return UNAUTHENTICATED_CLOSE, _close_reason(message)
 
 

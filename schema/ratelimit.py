@@ -21,6 +21,7 @@ ON CONFLICT (bucket) DO UPDATE SET
     window_start = EXCLUDED.window_start
 RETURNING hits"""
 log = logging.getLogger("passerelle.ratelimit")
+WINDOW_SECONDS = 60  # each bucket's fixed window
 # Buckets of past windows: without this the table keeps one row per client ever seen.
 PRUNE = "DELETE FROM rate_limits WHERE window_start < $1"
 
@@ -28,7 +29,7 @@ PRUNE = "DELETE FROM rate_limits WHERE window_start < $1"
 class RateLimiter:
     """Counts requests per bucket and window; `pool` is set once the runtime runs."""
 
-    def __init__(self, per_token: int, per_ip: int, window_seconds: int = 60,
+    def __init__(self, per_token: int, per_ip: int, window_seconds: int = WINDOW_SECONDS,
                  prune_every: int = 1000) -> None:
         self.per_token = per_token
         self.per_ip = per_ip

@@ -3,7 +3,8 @@ pair that a test can cut: a partition, where packets are lost and nobody
 answers. SIGSTOP cannot imitate it: the stopped server's kernel still
 acknowledges what it receives and answers keepalive probes.
 
-Needs root and iproute2 (`ip netns`); the test is skipped without them."""
+Needs root, iproute2 (`ip netns`), setpriv and pgserver's system user; the
+tests that use it are skipped without them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import contextlib
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import time
 import warnings
@@ -27,17 +29,23 @@ SYSTEM_USER = "pgserver"  # pgserver's own: PostgreSQL refuses to run as root
 PORT = 5432
 
 
+BLOCKS = 16_384  # /30 subnets in 10.212.0.0/16: one per namespace tag
+
+
 @dataclass
 class PartitionablePostgres:
     url: str
-    link: str  # our end of the veth pair
+    netns: str
+    link: str  # the namespace's end of the veth pair
 
     def cut(self) -> None:
-        """Packets to and from the server are lost from now on; nothing is reset."""
-        _ip("link", "set", self.link, "down")
+        """Packets to and from the server are lost from now on; nothing is reset.
+        The namespace's end goes down: ours keeps its route (marked linkdown)
+        and drops the packets, instead of sending them out by the default route."""
+        _ip("link", "set", self.link, "down", netns=self.netns)
 
     def mend(self) -> None:
-        _ip("link", "set", self.link, "up")
+        _ip("link", "set", self.link, "up", netns=self.netns)
 
 
 def _ip(*args: str, netns: str | None = None) -> None:
@@ -67,23 +75,35 @@ def _skip_unless_possible() -> None:
         pytest.skip(f"no system user {SYSTEM_USER!r} to run PostgreSQL as")
 
 
+def _new_namespace() -> int:
+    """Creates a namespace whose name holds a tag no other holds: concurrent
+    test sessions, or a namespace a crashed run left, get other tags (and so
+    other interfaces and subnets)."""
+    first = os.getpid() % BLOCKS
+    for tag in [(first + k) % BLOCKS for k in range(64)]:
+        done = subprocess.run(["ip", "netns", "add", f"pgpart{tag}"], capture_output=True)
+        if done.returncode == 0:
+            return tag
+        if b"File exists" not in done.stderr:
+            pytest.skip(f"no network namespace here: {done.stderr.decode().strip()}")
+    raise RuntimeError("64 namespace tags in a row are taken")
+
+
 @contextlib.contextmanager
-def _namespace(tag: int) -> Iterator[tuple[str, str, str]]:
-    """A namespace joined to ours by a veth pair: (namespace, our link, its address)."""
+def _namespace() -> Iterator[tuple[str, str, str, str]]:
+    """A namespace joined to ours by a veth pair: (namespace, its link, its
+    address, the pair's subnet)."""
+    tag = _new_namespace()
     netns, ours, theirs = f"pgpart{tag}", f"pgpa{tag}", f"pgpb{tag}"
-    subnet = f"10.213.{tag % 250 + 1}"
-    try:
-        _ip("netns", "add", netns)
-    except subprocess.CalledProcessError as exc:
-        pytest.skip(f"no network namespace here: {exc.stderr.decode().strip()}")
+    prefix, first = f"10.212.{tag // 64}", tag % 64 * 4  # one /30 per tag
     try:
         _ip("link", "add", ours, "type", "veth", "peer", "name", theirs)
         _ip("link", "set", theirs, "netns", netns)
-        _ip("addr", "add", f"{subnet}.1/30", "dev", ours)
+        _ip("addr", "add", f"{prefix}.{first + 1}/30", "dev", ours)
         _ip("link", "set", ours, "up")
-        _ip("addr", "add", f"{subnet}.2/30", "dev", theirs, netns=netns)
+        _ip("addr", "add", f"{prefix}.{first + 2}/30", "dev", theirs, netns=netns)
         _ip("link", "set", theirs, "up", netns=netns)
-        yield netns, ours, f"{subnet}.2"
+        yield netns, theirs, f"{prefix}.{first + 2}", f"{prefix}.{first}/30"
     finally:
         subprocess.run(["ip", "link", "del", ours], capture_output=True)
         subprocess.run(["ip", "netns", "del", netns], capture_output=True)
@@ -105,9 +125,8 @@ def _init_cluster(scratch: Path, client_subnet: str) -> Path:
 def partitionable_postgres() -> Iterator[PartitionablePostgres]:
     """A fresh cluster listening only on the namespace's address."""
     _skip_unless_possible()
-    tag = os.getpid() % 100_000
-    with _namespace(tag) as (netns, link, address), pg_scratch_dir() as scratch:
-        data = _init_cluster(scratch, address.rsplit(".", 1)[0] + ".0/30")
+    with _namespace() as (netns, link, address, subnet), pg_scratch_dir() as scratch:
+        data = _init_cluster(scratch, subnet)
         log = (scratch / "postgres.log").open("wb")
         server = subprocess.Popen(
             ["ip", "netns", "exec", netns, *_as_postgres_user(
@@ -118,11 +137,22 @@ def partitionable_postgres() -> Iterator[PartitionablePostgres]:
         try:
             url = f"postgresql://postgres@{address}:{PORT}/postgres"
             _wait_until_it_answers(url, server, scratch / "postgres.log")
-            yield PartitionablePostgres(url, link)
+            yield PartitionablePostgres(url, netns, link)
         finally:
-            server.terminate()  # the postmaster itself: `ip netns exec` and setpriv exec
-            server.wait(30)
+            _stop(server)
             log.close()
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    """Fast shutdown (SIGINT: sessions a failed test left are not waited for),
+    of the postmaster itself (`ip netns exec` and setpriv exec it); killed if
+    it does not stop."""
+    server.send_signal(signal.SIGINT)
+    try:
+        server.wait(30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(10)
 
 
 def _wait_until_it_answers(url: str, server: subprocess.Popen[bytes], log: Path) -> None:

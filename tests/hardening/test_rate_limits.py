@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import httpx
 
+from schema.ratelimit import WINDOW_SECONDS as WINDOW
 from schema.ratelimit import RateLimiter, RateLimitMiddleware
 from tests.hardening.conftest import Client, Serve
-from tests.support.waiting import RATE_LIMIT_WINDOW as WINDOW
 from tests.support.waiting import away_from_a_window_edge
 
 VIEWER = "{ viewer { role } }"

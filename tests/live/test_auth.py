@@ -83,7 +83,8 @@ async def refused_at_init(ws_url: str, bearer: str,
 async def test_tokens_refused_over_websocket_count_against_the_ip(database_url: str) -> None:
     """Either way of sending a token counts, as an HTTP 401 does: past the IP's
     limit the answer is 4429 and when to retry, and the IP's HTTP requests are
-    limited too. A valid token still connects (it is counted against its user)."""
+    limited too. A valid token still connects (WebSocket connections are not
+    rate limited, only counted per token)."""
     with running(database_url, PASSERELLE_RATE_LIMIT_PER_IP="3") as server:
         await away_from_a_window_edge()
         within = [await refused_at_upgrade(server.ws_url, "not-a-jwt"),

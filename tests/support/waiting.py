@@ -6,6 +6,8 @@ import asyncio
 import time
 from collections.abc import Callable
 
+from schema.ratelimit import WINDOW_SECONDS
+
 
 async def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     """Returns once `condition()` holds; TimeoutError after `timeout` seconds."""
@@ -14,11 +16,8 @@ async def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> No
             await asyncio.sleep(0.02)
 
 
-RATE_LIMIT_WINDOW = 60  # seconds: schema/ratelimit.py's fixed window
-
-
 async def away_from_a_window_edge(margin: float = 5.0) -> None:
     """Rate-limit counts restart with each window: a burst must not straddle two."""
-    into = time.time() % RATE_LIMIT_WINDOW
-    if into > RATE_LIMIT_WINDOW - margin:
-        await asyncio.sleep(RATE_LIMIT_WINDOW - into + 0.05)
+    into = time.time() % WINDOW_SECONDS
+    if into > WINDOW_SECONDS - margin:
+        await asyncio.sleep(WINDOW_SECONDS - into + 0.05)

@@ -1,0 +1,145 @@
+"""The write target's floor on this machine, measured in one run.
+
+    python -m bench.floor [--rounds 4] [--seconds 4]
+
+Issue 9 asks for `registerStartup`/s over HTTP ≥ 0.5 * raw eventsourcing
+appends/s. On a machine whose writes are bound by its CPU, that sets a CPU
+budget per mutation: its cores / (0.5 * raw appends/s). This measures, in
+alternated rounds on the same machine:
+
+- raw: the raw appends/s (the target's denominator, bench/raw_appends.py);
+- ours: the real server's write rounds (`make bench`'s), and the CPU that
+  PostgreSQL and the projector process spend per mutation: what recording
+  the entry, projecting it and reading the payload cost outside the HTTP
+  process;
+- bare: the same document, from the same load generator, against the same
+  stack with nothing of ours (bench/floor_app.py): the machine's CPU per
+  request (uvicorn, starlette, strawberry, the load generator).
+
+floor = bare's machine CPU per request + PostgreSQL's + the projector's per
+mutation: what a mutation would cost if all of our Python (authorization,
+validation, the domain, eventsourcing, group commit, encryption, the wait for
+the projections, the payload) were free. A floor above the budget means the
+target cannot be met on this machine with this stack, whatever our code does.
+Prints the figures as JSON."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+import httpx
+
+from bench.__main__ import load, median, median_cpu, mutation_round, registrations
+from bench.cpu import CpuWindow
+from bench.raw_appends import appends_per_second
+from bench.system import ROOT, Server, bench_settings, free_port, fresh_database, running_server
+
+log = logging.getLogger("bench.floor")
+TARGET = 0.5  # mutations per raw append
+
+
+@contextlib.contextmanager
+def running_bare(log_path: Path) -> Iterator[Server]:
+    port = free_port()
+    with log_path.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "bench.floor_app:app", "--host", "127.0.0.1",
+             "--port", str(port), "--loop", "uvloop", "--http", "httptools",
+             "--no-access-log", "--log-level", "warning"],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    server = Server(process, port, f"http://127.0.0.1:{port}/graphql")
+    try:
+        _wait_ready(server)
+        yield server
+    finally:
+        server.stop()
+
+
+def _wait_ready(server: Server) -> None:
+    for _ in range(300):
+        if server.process.poll() is not None:
+            raise RuntimeError("the bare server exited")
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.post(server.url, json={"query": "{ ok }"}, timeout=1).raise_for_status()
+            return
+        time.sleep(0.1)
+    raise TimeoutError("the bare server did not answer within 30 s")
+
+
+def bare_round(bare: Server, seconds: float, clients: int) -> tuple[dict[str, float],
+                                                                    dict[str, float]]:
+    cpu = CpuWindow(bare.process.pid)
+    cpu.start()
+    done = load(bare, registrations(clients), seconds, clients)
+    cpu.stop()
+    return done, cpu.ms_per(done["requests"])
+
+
+def measure(seconds: float, clients: int, rounds: int, logs: Path) -> dict[str, Any]:
+    runs: dict[str, list[Any]] = {"ours": [], "ours_cpu": [], "bare": [], "bare_cpu": [],
+                                  "raw": []}
+    with fresh_database(bench_settings()) as db, \
+            running_server(db.url, logs / "server.log") as ours, \
+            running_bare(logs / "bare.log") as bare:
+        load(ours, registrations(clients), 1.0, clients, 30_000_000)  # warm-up
+        load(bare, registrations(clients), 1.0, clients)
+        for k in range(rounds):
+            done, cpu_ms = mutation_round(ours, seconds, clients, k)
+            runs["ours"].append(done["rps"])
+            runs["ours_cpu"].append(cpu_ms)
+            done, cpu_ms = bare_round(bare, seconds, clients)
+            runs["bare"].append(done["rps"])
+            runs["bare_cpu"].append(cpu_ms)
+            runs["raw"].append(appends_per_second(db.url, seconds)["raw_appends_per_s"])
+            log.info("round %d: ours %.0f/s, bare %.0f/s, raw appends %.0f/s", k + 1,
+                     runs["ours"][-1], runs["bare"][-1], runs["raw"][-1])
+    return {"runs": runs, "figures": figures(runs)}
+
+
+def figures(runs: dict[str, list[Any]]) -> dict[str, float]:
+    cores = os.cpu_count() or 1
+    raw = median(runs["raw"])
+    ours_cpu, bare_cpu = median_cpu(runs["ours_cpu"]), median_cpu(runs["bare_cpu"])
+    floor = bare_cpu["machine"] + ours_cpu["postgresql"] + ours_cpu["server_children"]
+    budget = cores * 1000 / (TARGET * raw)
+    return {
+        "cores": cores, "raw_appends_per_s": raw,
+        "mutations_per_s": median(runs["ours"]), "bare_requests_per_s": median(runs["bare"]),
+        "mutations_vs_raw_appends": median(runs["ours"]) / raw,
+        "budget_ms_per_mutation": budget,
+        "ours_machine_ms": ours_cpu["machine"], "ours_http_process_ms": ours_cpu["server"],
+        "ours_postgresql_ms": ours_cpu["postgresql"],
+        "ours_projector_ms": ours_cpu["server_children"],
+        "bare_machine_ms": bare_cpu["machine"], "bare_http_process_ms": bare_cpu["server"],
+        "floor_ms_per_mutation": floor, "floor_vs_budget": floor / budget,
+        # The best ratio a mutation costing only the floor could reach here.
+        "floor_mutations_vs_raw_appends": cores * 1000 / floor / raw,
+    }
+
+
+@click.command()
+@click.option("--seconds", default=4.0, show_default=True)
+@click.option("--rounds", default=4, show_default=True)
+@click.option("--clients", default=16, show_default=True)
+def main(seconds: float, rounds: int, clients: int) -> None:
+    """Measure the write target's floor on this machine; print JSON."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s bench %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logs = Path(tempfile.mkdtemp(prefix="passerelle-floor-"))
+    log.info("logs in %s", logs)
+    click.echo(json.dumps(measure(seconds, clients, rounds, logs), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""The write target's floor (bench/floor.py): the bare stack answers the
+bench's own registration document, and the floor adds up what it says."""
+
+from __future__ import annotations
+
+import os
+
+import httpx
+import pytest
+
+from bench.__main__ import registrations
+from bench.floor import figures
+from bench.floor_app import app
+
+
+async def test_the_bare_stack_answers_the_benchs_registration_document() -> None:
+    request = registrations(1)[0]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://bare") as client:
+        response = await client.post("/graphql", json=request["body"],
+                                     headers={"authorization": f"Bearer {request['token']}"})
+    assert response.status_code == 200
+    assert response.json() == {"data": {"registerStartup": {
+        "startup": {"id": "00000000-0000-0000-0000-000000000000", "name": "Bench {n}",
+                    "version": 1},
+        "userErrors": []}}}
+
+
+def cpu(machine: float, server: float, postgresql: float, children: float) -> dict[str, float]:
+    return {"machine": machine, "server": server, "postgresql": postgresql,
+            "server_children": children}
+
+
+def test_the_floor_is_the_bare_stack_plus_what_the_database_and_projector_spend() -> None:
+    runs = {"raw": [2000.0, 4000.0, 3000.0], "ours": [700.0, 800.0, 900.0],
+            "bare": [3000.0, 3000.0, 3000.0],
+            "ours_cpu": [cpu(2.0, 1.0, 0.5, 0.2)] * 3, "bare_cpu": [cpu(0.4, 0.3, 0.0, 0.0)] * 3}
+    result = figures(runs)
+    cores = os.cpu_count() or 1
+    assert result["raw_appends_per_s"] == 3000.0
+    assert result["budget_ms_per_mutation"] == pytest.approx(cores * 1000 / 1500)
+    assert result["floor_ms_per_mutation"] == pytest.approx(0.4 + 0.5 + 0.2)
+    assert result["floor_vs_budget"] == pytest.approx(1.1 / (cores * 1000 / 1500))
+    assert result["mutations_vs_raw_appends"] == pytest.approx(800 / 3000)
+    assert result["floor_mutations_vs_raw_appends"] == pytest.approx(cores * 1000 / 1.1 / 3000)
