@@ -12,16 +12,10 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from projections.engine import hold_lock, sleep_or_stop
+from projections.engine import LOCK_KEEPALIVES, hold_lock, sleep_or_stop
 
 log = logging.getLogger("passerelle.duty")
 LOST = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
-# The lock lives as long as the server's session: if the holder vanishes without
-# closing its connection (a crash of its host, a partition), PostgreSQL must
-# notice that the socket is dead to end the session and free the lock. Its
-# keepalive probes do that in about a minute instead of the kernel's two hours.
-KEEPALIVES = {"tcp_keepalives_idle": "30", "tcp_keepalives_interval": "10",
-              "tcp_keepalives_count": "3"}
 
 
 @dataclass
@@ -40,7 +34,7 @@ class Duty:
             try:
                 # Named, so that pg_stat_activity shows which session holds it.
                 conn = await asyncpg.connect(dsn, timeout=10, server_settings={
-                    **KEEPALIVES, "application_name": f"passerelle duty: {self.name}"})
+                    **LOCK_KEEPALIVES, "application_name": f"passerelle duty: {self.name}"})
             except LOST as exc:
                 log.warning("%s: cannot connect, trying again: %r", self.name, exc)
             else:

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import asyncpg
@@ -22,6 +22,14 @@ log = logging.getLogger("passerelle.projector")
 LEDGER_CHANNEL = "passerelle_ledger"
 PROJECTED_CHANNEL = "passerelle_projected"
 LEADER_LOCK = 0x5A55E4E11E  # advisory lock key: one projector leader per database
+# An advisory lock lives as long as the server's session: if its holder vanishes
+# without closing its connection (a crash of its host, a partition), PostgreSQL
+# must notice that the socket is dead to end the session and free the lock. Its
+# keepalive probes do that in about a minute instead of the kernel's two hours,
+# and its user timeout when what it last sent is still unacknowledged (no probe
+# is sent then; the kernel retransmits for about 15 minutes).
+LOCK_KEEPALIVES = {"tcp_keepalives_idle": "30", "tcp_keepalives_interval": "10",
+                   "tcp_keepalives_count": "3", "tcp_user_timeout": "60000"}
 
 # The tracking rows locked (in name order), then the batch after the lowest of
 # them, in one round trip. The first row carries the positions and the ledger's
@@ -144,10 +152,12 @@ class ProjectorLeader:
     """Runs the projector on exactly one instance at a time (advisory lock);
     the others wait and take over within `retry_seconds` when it dies."""
 
-    def __init__(self, projector: Projector, dsn: str, retry_seconds: float = 1.0) -> None:
+    def __init__(self, projector: Projector, dsn: str, retry_seconds: float = 1.0,
+                 keepalives: Mapping[str, str] = LOCK_KEEPALIVES) -> None:
         self.projector = projector
         self.dsn = dsn
         self.retry_seconds = retry_seconds
+        self.keepalives = keepalives  # the lock's session, PostgreSQL's side
         self.is_leader = False
         self.failures = 0
         self.on_progress: list[asyncio.Event] = []
@@ -163,7 +173,8 @@ class ProjectorLeader:
             await sleep_or_stop(stop, self.retry_seconds)
 
     async def _lead(self, stop: asyncio.Event) -> None:
-        conn = await asyncpg.connect(self.dsn)
+        conn = await asyncpg.connect(self.dsn, timeout=10, server_settings={
+            **self.keepalives, "application_name": "passerelle projector leader"})
         try:
             if not await hold_lock(conn, LEADER_LOCK, stop, self.retry_seconds):
                 return
@@ -174,7 +185,8 @@ class ProjectorLeader:
             await self.projector.ensure_tracking()
             await self._follow(conn, stop, wake)
         finally:
-            await conn.close()
+            self.is_leader = False
+            await _close_or_drop(conn)
 
     async def _follow(
         self, conn: asyncpg.Connection, stop: asyncio.Event, wake: asyncio.Event
@@ -190,6 +202,16 @@ class ProjectorLeader:
                 await sleep_or_stop(stop, self.retry_seconds)
                 continue
             await _wait_either(wake, stop, timeout=1.0)
+
+
+async def _close_or_drop(conn: asyncpg.Connection) -> None:
+    """Closes gracefully (the server frees the lock at once), or drops the
+    connection when the server does not answer (cut off: it frees the lock
+    once its keepalive probes go unanswered)."""
+    try:
+        await conn.close(timeout=2)
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        conn.terminate()
 
 
 async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

@@ -1,7 +1,11 @@
-"""A PostgreSQL server in a network namespace of its own, reached over a veth
-pair that a test can cut: a partition, where packets are lost and nobody
-answers. SIGSTOP cannot imitate it: the stopped server's kernel still
+"""A PostgreSQL server in a network namespace of its own, reached through a
+router namespace that a test can cut: a partition, where packets are lost
+in between and nobody answers. Both ends keep their links and routes, so
+their probes and retransmissions go out and are counted, as over a real
+network. SIGSTOP cannot imitate it: the stopped server's kernel still
 acknowledges what it receives and answers keepalive probes.
+
+    us (10.212.x.1) -- veth -- router (.2 | .5) -- veth -- server (.6)
 
 Needs root, iproute2 (`ip netns`), setpriv and pgserver's system user; the
 tests that use it are skipped without them."""
@@ -27,25 +31,59 @@ from tests.support.db import pg_scratch_dir
 
 SYSTEM_USER = "pgserver"  # pgserver's own: PostgreSQL refuses to run as root
 PORT = 5432
+BLOCKS = 8_192  # /29 subnets in 10.212.0.0/16: one per tag
+CUT_RULES = (10, 11)  # the router's blackhole rules' priorities
 
 
-BLOCKS = 16_384  # /30 subnets in 10.212.0.0/16: one per namespace tag
+@dataclass(frozen=True)
+class Addresses:
+    """One tag's /29: ours and the router's (a /30), the router's and the server's."""
+
+    tag: int
+
+    def _at(self, offset: int) -> str:
+        base = self.tag * 8 + offset
+        return f"10.212.{base // 256}.{base % 256}"
+
+    @property
+    def ours(self) -> str:
+        return self._at(1)
+
+    @property
+    def router_ours(self) -> str:
+        return self._at(2)
+
+    @property
+    def router_server(self) -> str:
+        return self._at(5)
+
+    @property
+    def server(self) -> str:
+        return self._at(6)
+
+    @property
+    def block(self) -> str:
+        return f"{self._at(0)}/29"
 
 
 @dataclass
 class PartitionablePostgres:
-    url: str
-    netns: str
-    link: str  # the namespace's end of the veth pair
+    url: str  # through the router: cut by `cut`
+    local_url: str  # over its Unix socket, which no namespace separates: never cut
+    router: str  # its namespace
+    addresses: Addresses
 
     def cut(self) -> None:
-        """Packets to and from the server are lost from now on; nothing is reset.
-        The namespace's end goes down: ours keeps its route (marked linkdown)
-        and drops the packets, instead of sending them out by the default route."""
-        _ip("link", "set", self.link, "down", netns=self.netns)
+        """Packets between us and the server are dropped by the router from now
+        on, silently (blackhole rules: no ICMP); nothing is reset."""
+        for priority, to in zip(CUT_RULES, (self.addresses.server, self.addresses.ours),
+                                strict=True):
+            _ip("rule", "add", "to", to, "blackhole", "priority", str(priority),
+                netns=self.router)
 
     def mend(self) -> None:
-        _ip("link", "set", self.link, "up", netns=self.netns)
+        for priority in CUT_RULES:
+            _ip("rule", "del", "priority", str(priority), netns=self.router)
 
 
 def _ip(*args: str, netns: str | None = None) -> None:
@@ -76,9 +114,9 @@ def _skip_unless_possible() -> None:
 
 
 def _new_namespace() -> int:
-    """Creates a namespace whose name holds a tag no other holds: concurrent
-    test sessions, or a namespace a crashed run left, get other tags (and so
-    other interfaces and subnets)."""
+    """Creates the server's namespace, named by a tag no other holds:
+    concurrent test sessions, or a namespace a crashed run left, get other
+    tags (and so other interfaces and subnets)."""
     first = os.getpid() % BLOCKS
     for tag in [(first + k) % BLOCKS for k in range(64)]:
         done = subprocess.run(["ip", "netns", "add", f"pgpart{tag}"], capture_output=True)
@@ -90,23 +128,37 @@ def _new_namespace() -> int:
 
 
 @contextlib.contextmanager
-def _namespace() -> Iterator[tuple[str, str, str, str]]:
-    """A namespace joined to ours by a veth pair: (namespace, its link, its
-    address, the pair's subnet)."""
+def _network() -> Iterator[tuple[str, str, Addresses]]:
+    """The server's namespace and the router's between us: (server's
+    namespace, router's namespace, addresses)."""
     tag = _new_namespace()
-    netns, ours, theirs = f"pgpart{tag}", f"pgpa{tag}", f"pgpb{tag}"
-    prefix, first = f"10.212.{tag // 64}", tag % 64 * 4  # one /30 per tag
+    server, router, at = f"pgpart{tag}", f"pgrt{tag}", Addresses(tag)
+    ours, router_ours, router_server, theirs = (
+        f"pgc{tag}", f"pgr{tag}c", f"pgr{tag}s", f"pgs{tag}")
     try:
-        _ip("link", "add", ours, "type", "veth", "peer", "name", theirs)
-        _ip("link", "set", theirs, "netns", netns)
-        _ip("addr", "add", f"{prefix}.{first + 1}/30", "dev", ours)
+        subprocess.run(["ip", "netns", "del", router], capture_output=True)  # a crashed run's
+        _ip("netns", "add", router)
+        _ip("link", "add", ours, "type", "veth", "peer", "name", router_ours)
+        _ip("link", "set", router_ours, "netns", router)
+        _ip("link", "add", router_server, "type", "veth", "peer", "name", theirs, netns=router)
+        _ip("link", "set", theirs, "netns", server, netns=router)
+        _ip("addr", "add", f"{at.ours}/30", "dev", ours)
         _ip("link", "set", ours, "up")
-        _ip("addr", "add", f"{prefix}.{first + 2}/30", "dev", theirs, netns=netns)
-        _ip("link", "set", theirs, "up", netns=netns)
-        yield netns, theirs, f"{prefix}.{first + 2}", f"{prefix}.{first}/30"
+        _ip("route", "add", f"{at.server}/32", "via", at.router_ours)
+        _ip("addr", "add", f"{at.router_ours}/30", "dev", router_ours, netns=router)
+        _ip("addr", "add", f"{at.router_server}/30", "dev", router_server, netns=router)
+        _ip("link", "set", router_ours, "up", netns=router)
+        _ip("link", "set", router_server, "up", netns=router)
+        subprocess.run(["ip", "netns", "exec", router, "sh", "-c",
+                        "echo 1 > /proc/sys/net/ipv4/ip_forward"], check=True)
+        _ip("addr", "add", f"{at.server}/30", "dev", theirs, netns=server)
+        _ip("link", "set", theirs, "up", netns=server)
+        _ip("route", "add", "default", "via", at.router_server, netns=server)
+        yield server, router, at
     finally:
         subprocess.run(["ip", "link", "del", ours], capture_output=True)
-        subprocess.run(["ip", "netns", "del", netns], capture_output=True)
+        for netns in (router, server):
+            subprocess.run(["ip", "netns", "del", netns], capture_output=True)
 
 
 def _init_cluster(scratch: Path, client_subnet: str) -> Path:
@@ -125,19 +177,20 @@ def _init_cluster(scratch: Path, client_subnet: str) -> Path:
 def partitionable_postgres() -> Iterator[PartitionablePostgres]:
     """A fresh cluster listening only on the namespace's address."""
     _skip_unless_possible()
-    with _namespace() as (netns, link, address, subnet), pg_scratch_dir() as scratch:
-        data = _init_cluster(scratch, subnet)
+    with _network() as (netns, router, at), pg_scratch_dir() as scratch:
+        data = _init_cluster(scratch, at.block)
         log = (scratch / "postgres.log").open("wb")
         server = subprocess.Popen(
             ["ip", "netns", "exec", netns, *_as_postgres_user(
                 str(_binaries() / "postgres"), "-D", str(data), "-p", str(PORT),
-                "-c", f"listen_addresses={address}", "-c", f"unix_socket_directories={scratch}",
+                "-c", f"listen_addresses={at.server}", "-c", f"unix_socket_directories={scratch}",
                 "-c", "fsync=off")],
             stdout=log, stderr=subprocess.STDOUT)
         try:
-            url = f"postgresql://postgres@{address}:{PORT}/postgres"
+            url = f"postgresql://postgres@{at.server}:{PORT}/postgres"
             _wait_until_it_answers(url, server, scratch / "postgres.log")
-            yield PartitionablePostgres(url, netns, link)
+            local = f"postgresql://postgres@/postgres?host={scratch}&port={PORT}"
+            yield PartitionablePostgres(url, local, router, at)
         finally:
             _stop(server)
             log.close()
