@@ -26,7 +26,7 @@ from infra.observability import SUBSCRIBERS
 from infra.settings import DB_TIMEOUT_SECONDS
 from projections.access import AccessProjection, parties_of
 from projections.base import Conn
-from projections.engine import LEDGER_CHANNEL
+from projections.engine import LEDGER_CHANNEL, sleep_or_stop, wait_either
 from projections.entries import ENTRY_COLUMNS, Entry, entry_from_row
 from projections.queries.ledger import Access, LedgerFilter
 from projections.queries.organisations import organisations_of_user
@@ -204,7 +204,7 @@ class LiveBroker:
                 # An entry that cannot be decoded: never skip it, say so, retry.
                 self.failures += 1
                 log.exception("live ledger read failed after position %s; retrying", self.head)
-            await _wait(self._stop, self.retry_seconds)
+            await sleep_or_stop(self._stop, self.retry_seconds)
 
     async def _listen(self) -> None:
         conn = await asyncpg.connect(
@@ -215,7 +215,7 @@ class LiveBroker:
             await conn.add_listener(LEDGER_CHANNEL, lambda *_: self._wake.set())
             self._wake.set()  # whatever committed while no one was listening
             while not self._stop.is_set():
-                await _wait_either(self._wake, self._stop, self.limits.poll_seconds)
+                await wait_either(self._wake, self._stop, self.limits.poll_seconds)
                 self._wake.clear()
                 if conn.is_closed():
                     raise ConnectionResetError("the listening connection was closed")
@@ -263,17 +263,3 @@ class LiveBroker:
 def _unpark(feeds: list[LiveFeed], position: int) -> None:
     for feed in feeds:
         feed.unpark(position)
-
-
-async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-
-
-async def _wait_either(a: asyncio.Event, b: asyncio.Event, timeout: float) -> None:
-    waits = [asyncio.ensure_future(a.wait()), asyncio.ensure_future(b.wait())]
-    try:
-        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for w in waits:
-            w.cancel()

@@ -20,8 +20,9 @@ import asyncpg
 from infra.eventstore import WriteSide, open_write_side
 from infra.live import LiveBroker, LiveLimits
 from infra.settings import DB_TIMEOUT_SECONDS, Settings
+from infra.watch_listener import listen_for_projections
 from projections.base import PooledConnection, Projection
-from projections.engine import PROJECTED_CHANNEL, ProjectionWatch, Projector, ProjectorLeader
+from projections.engine import ProjectionWatch, Projector, ProjectorLeader
 
 log = logging.getLogger("passerelle")
 
@@ -38,13 +39,6 @@ class Runtime:
     live: LiveBroker
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
-
-
-async def _watch_connection(database_url: str, watch: ProjectionWatch) -> asyncpg.Connection:
-    conn = await asyncpg.connect(database_url)
-    await conn.add_listener(PROJECTED_CHANNEL, watch.on_notify)
-    await watch.refresh()
-    return conn
 
 
 async def open_pool(database_url: str, size: int,
@@ -148,7 +142,9 @@ async def running(
                       timeout_seconds=settings.db_timeout_seconds)
     runtime = Runtime(settings, database_url, pool, write, projector,
                       ProjectorLeader(projector, database_url), watch, live)
-    listener = await _watch_connection(database_url, watch)
+    await watch.refresh()
+    runtime.tasks.append(asyncio.create_task(listen_for_projections(
+        database_url, watch, runtime.stop, timeout_seconds=settings.db_timeout_seconds)))
     if run_projector:
         runtime.tasks.append(asyncio.create_task(
             _lead_after(runtime.leader, runtime.stop, projector_delay)))
@@ -162,6 +158,5 @@ async def running(
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(task, timeout=5)
         await live.stop()
-        await listener.close()
         await pool.close()
         await asyncio.to_thread(write.close)

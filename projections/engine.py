@@ -186,7 +186,7 @@ class ProjectorLeader:
             await self._follow(conn, stop, wake)
         finally:
             self.is_leader = False
-            await _close_or_drop(conn)
+            await close_or_drop(conn)
 
     async def _follow(
         self, conn: asyncpg.Connection, stop: asyncio.Event, wake: asyncio.Event
@@ -201,10 +201,10 @@ class ProjectorLeader:
                 log.exception("projection batch failed; retrying: %s", exc)
                 await sleep_or_stop(stop, self.retry_seconds)
                 continue
-            await _wait_either(wake, stop, timeout=1.0)
+            await wait_either(wake, stop, timeout=1.0)
 
 
-async def _close_or_drop(conn: asyncpg.Connection) -> None:
+async def close_or_drop(conn: asyncpg.Connection) -> None:
     """Closes gracefully (the server frees the lock at once), or drops the
     connection when the server does not answer (cut off: it frees the lock
     once its keepalive probes go unanswered)."""
@@ -230,7 +230,8 @@ async def hold_lock(conn: asyncpg.Connection, lock: int, stop: asyncio.Event,
     return False
 
 
-async def _wait_either(a: asyncio.Event, b: asyncio.Event, timeout: float) -> None:
+async def wait_either(a: asyncio.Event, b: asyncio.Event, timeout: float) -> None:
+    """Until `a` or `b` is set, or `timeout` seconds."""
     tasks = [asyncio.ensure_future(a.wait()), asyncio.ensure_future(b.wait())]
     try:
         await asyncio.wait(tasks, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
