@@ -59,7 +59,8 @@ def projections(slices: list[Slice]) -> list[Projection]:
 
 def configure_write_side(slices: list[Slice]) -> Any:
     def configure(write: WriteSide) -> None:
-        write.ledger.snapshotting_intervals = {
+        # Per application (eventsourcing declares it on the class, typed ClassVar).
+        write.ledger.snapshotting_intervals = {  # type: ignore[misc]
             cls: SNAPSHOT_INTERVAL for s in slices for cls in s.snapshotted
         }
 
@@ -339,7 +340,7 @@ def projections_rebuild(names: tuple[str, ...], every: bool) -> None:
     """Blue/green rebuild of projections from position 0 (the ledger is read once for
     all of them), then an atomic switch of each."""
     import uvloop
-    from tqdm import tqdm
+    from tqdm import tqdm  # type: ignore[import-untyped]
 
     from projections.rebuild import RebuildBusyError, rebuild_many
 

@@ -162,9 +162,9 @@ def compare_writes(variants: dict[str, dict[str, str]], seconds: float, clients:
     ratios = {name: median([m / r for m, r in zip(runs[name], runs["raw"], strict=True)])
               for name in variants}
     # CPU per mutation moves less than the rates when the machine is shared.
-    cpu_ms = {name: median_cpu(cpu_runs[name]) for name in variants}
+    cpu_per_variant = {name: median_cpu(cpu_runs[name]) for name in variants}
     return {"runs": runs, "mutations_per_s": {n: median(v) for n, v in runs.items()},
-            "mutations_vs_raw_appends": ratios, "cpu_ms_per_mutation": cpu_ms}
+            "mutations_vs_raw_appends": ratios, "cpu_ms_per_mutation": cpu_per_variant}
 
 
 def parse_variant(text: str) -> tuple[str, dict[str, str]]:

@@ -42,7 +42,7 @@ from uuid import UUID
 import click
 import psycopg
 from psycopg import sql
-from tqdm import tqdm
+from tqdm import tqdm  # type: ignore[import-untyped]
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # pragma: no cover - `python bench/replay.py`

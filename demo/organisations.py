@@ -73,11 +73,12 @@ def load(orgs: OrganisationService) -> DemoOrganisations:
                              CommandContext(operator, datetime.now(UTC), "demo-labels"))
     for i, (name, desc, sector) in enumerate(CORPORATES):
         user = f"innovation{i + 1}"
-        cmd = c.RegisterCorporate(
+        corporate = c.RegisterCorporate(
             name=name, siren=siren_for(55210055 + i * 104729), description=desc, sector=sector,
             contact_name=f"Direction innovation {i + 1}", contact_email=f"{user}@example.fr",
         )
-        cid = orgs.register_corporate(cmd, _ctx(user, Role.CORPORATE, f"corporate-{i}")).stream_id
+        cid = orgs.register_corporate(corporate,
+                                      _ctx(user, Role.CORPORATE, f"corporate-{i}")).stream_id
         result.corporates[name], result.admins[cid] = cid, user
         if i % 2 == 0:
             orgs.admit_to_community(c.AdmitToCommunity(corporate_id=cid),

@@ -65,5 +65,6 @@ def open_write_side(database_url: str, pool_size: int = 10, group_commit: bool =
     ledger = Ledger(ledger_env(database_url, pool_size, timeout_seconds),
                     PgIdempotencyRecords(pool))
     ledger.recorder.group_commit = group_commit  # type: ignore[attr-defined]
-    ledger.snapshotting_intervals = {}  # set per aggregate class by the composition root
+    # Per application, set per aggregate class by the composition root.
+    ledger.snapshotting_intervals = {}  # type: ignore[misc]
     return WriteSide(ledger, pool, PgMemberships(pool), PgVault(pool, ttl_seconds=key_ttl_seconds))

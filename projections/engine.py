@@ -257,8 +257,8 @@ class ProjectionWatch:
             del _LOCAL_WATCHES[key]  # watches of closed pools
         _LOCAL_WATCHES.setdefault(id(pool), []).append(weakref.ref(self))
 
-    def on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
-        self.advance_to(int(payload))
+    def on_notify(self, _conn: Any, _pid: int, _channel: str, payload: object) -> None:
+        self.advance_to(int(str(payload)))
 
     def advance_to(self, position: int) -> None:
         """Wakes the waiters the new position satisfies (synchronous, on the loop)."""

@@ -101,7 +101,9 @@ def may_hold_nul(json_text: str | bytes | None) -> bool:
     invalid JSON), so without that escape `contains_nul` need not walk the value."""
     if json_text is None:
         return False
-    return (NUL_ESCAPE if isinstance(json_text, bytes) else NUL_ESCAPE_TEXT) in json_text
+    if isinstance(json_text, bytes):
+        return NUL_ESCAPE in json_text
+    return NUL_ESCAPE_TEXT in json_text
 
 
 async def operations_of(request: Request, limits: HttpLimits,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 
@@ -69,7 +69,8 @@ async def _run(pool: asyncpg.Pool, query: BatchQuery, batch: _Batch) -> None:
     batch.result.add_done_callback(leave_error_to_callers)
     try:
         async with pool.acquire() as conn:
-            found = await query(conn, list(batch.keys))
+            # A pool's proxy forwards every Connection method.
+            found = await query(cast(asyncpg.Connection, conn), list(batch.keys))
     except Exception as exc:
         batch.result.set_exception(exc)
     except BaseException:  # cancelled (the loop is closing): so are the callers
