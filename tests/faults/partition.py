@@ -39,31 +39,18 @@ CUT_RULES = (10, 11)  # the router's blackhole rules' priorities
 class Addresses:
     """One tag's /29: ours and the router's (a /30), the router's and the server's."""
 
-    tag: int
+    ours: str
+    router_ours: str
+    router_server: str
+    server: str
+    block: str
 
-    def _at(self, offset: int) -> str:
-        base = self.tag * 8 + offset
-        return f"10.212.{base // 256}.{base % 256}"
-
-    @property
-    def ours(self) -> str:
-        return self._at(1)
-
-    @property
-    def router_ours(self) -> str:
-        return self._at(2)
-
-    @property
-    def router_server(self) -> str:
-        return self._at(5)
-
-    @property
-    def server(self) -> str:
-        return self._at(6)
-
-    @property
-    def block(self) -> str:
-        return f"{self._at(0)}/29"
+    @classmethod
+    def of(cls, tag: int) -> Addresses:
+        def at(offset: int) -> str:
+            n = tag * 8 + offset
+            return f"10.212.{n // 256}.{n % 256}"
+        return cls(at(1), at(2), at(5), at(6), f"{at(0)}/29")
 
 
 @dataclass
@@ -132,7 +119,7 @@ def _network() -> Iterator[tuple[str, str, Addresses]]:
     """The server's namespace and the router's between us: (server's
     namespace, router's namespace, addresses)."""
     tag = _new_namespace()
-    server, router, at = f"pgpart{tag}", f"pgrt{tag}", Addresses(tag)
+    server, router, at = f"pgpart{tag}", f"pgrt{tag}", Addresses.of(tag)
     ours, router_ours, router_server, theirs = (
         f"pgc{tag}", f"pgr{tag}c", f"pgr{tag}s", f"pgs{tag}")
     try:
