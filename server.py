@@ -39,6 +39,7 @@ from infra.runtime import (
 from infra.settings import Settings, load_settings
 from infra.shared_metrics import exposition, shared_across_workers
 from projections.base import Projection
+from projections.engine import LOST
 from schema.app import PasserelleGraphQL, build_schema
 from schema.auth import AuthMiddleware
 from schema.context import Services, context_for
@@ -156,7 +157,7 @@ def create_app(
     async def readyz(request: Request) -> JSONResponse:
         try:
             p = await progress(request.app.state.runtime.pool)
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except LOST as exc:
             return JSONResponse({"status": "database unreachable", "error": str(exc)}, 503)
         ready = p.lag <= settings.ready_max_lag
         return JSONResponse({"status": "ready" if ready else "projections lagging",

@@ -1,9 +1,10 @@
-"""The stack with nothing of ours: strawberry on starlette, served by uvicorn
-as the real server is (uvloop, httptools), with a `registerStartup` that takes
-the bench's document unchanged (the same input and selection) and returns its
-input at once; documents parsed and validated once (strawberry's caches).
-No database, no authentication, no validation beyond GraphQL's, no ledger.
-`bench/floor.py` serves it:
+"""The floor's bare server: our own HTTP and GraphQL path (schema/http.py's
+GraphQLHttp, schema/app.py's schema with its pipeline: the leanest path we
+have), served by uvicorn as the real server is (uvloop, httptools), with a
+`registerStartup` that takes the bench's document unchanged (the same input
+and selection) and returns its input at once. No middleware, no database, no
+authentication, no validation beyond GraphQL's, no ledger. `bench/floor.py`
+serves it:
 
     uvicorn bench.floor_app:app --loop uvloop --http httptools --no-access-log"""
 
@@ -12,8 +13,10 @@ from __future__ import annotations
 import strawberry
 from starlette.applications import Starlette
 from starlette.routing import Route
-from strawberry.asgi import GraphQL
-from strawberry.extensions import ParserCache, ValidationCache
+
+from schema.app import build_schema
+from schema.http import GraphQLHttp, HttpLimits
+from schema.persisted import PersistedQueries
 
 
 @strawberry.input
@@ -66,9 +69,9 @@ class Mutation:
         return RegisterStartupPayload(startup=startup, user_errors=[])
 
 
-# Parsed and validated once per document, as ours is (schema/pipeline.py): one
-# instance of each cache for every request (a new instance would start empty).
-_CACHES = (ParserCache(maxsize=64), ValidationCache(maxsize=64))
-schema = strawberry.Schema(query=Query, mutation=Mutation,
-                           extensions=[lambda: _CACHES[0], lambda: _CACHES[1]])
-app = Starlette(routes=[Route("/graphql", GraphQL(schema), methods=["POST"])])
+schema = build_schema((Query,), (Mutation,))
+http = GraphQLHttp(schema, HttpLimits(response_cache=False))
+# A plain document (no hash) is run as sent: the store is never asked.
+http.persisted = PersistedQueries(None, allow_list_only=False)  # type: ignore[arg-type]
+http.make_context = lambda _request: None
+app = Starlette(routes=[Route("/graphql", http.handle, methods=["POST"])])

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from projections.engine import LOCK_KEEPALIVES, hold_lock, sleep_or_stop
+from projections.engine import LOST, SESSION_KEEPALIVES, hold_lock, sleep_or_stop
 
 log = logging.getLogger("passerelle.duty")
-LOST = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 @dataclass
@@ -34,7 +33,7 @@ class Duty:
             try:
                 # Named, so that pg_stat_activity shows which session holds it.
                 conn = await asyncpg.connect(dsn, timeout=10, server_settings={
-                    **LOCK_KEEPALIVES, "application_name": f"passerelle duty: {self.name}"})
+                    **SESSION_KEEPALIVES, "application_name": f"passerelle duty: {self.name}"})
             except LOST as exc:
                 log.warning("%s: cannot connect, trying again: %r", self.name, exc)
             else:

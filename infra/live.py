@@ -26,7 +26,7 @@ from infra.observability import SUBSCRIBERS
 from infra.settings import DB_TIMEOUT_SECONDS
 from projections.access import AccessProjection, parties_of
 from projections.base import Conn
-from projections.engine import LEDGER_CHANNEL, sleep_or_stop, wait_either
+from projections.engine import LEDGER_CHANNEL, LOST, close_or_drop, sleep_or_stop, wait_either
 from projections.entries import ENTRY_COLUMNS, Entry, entry_from_row
 from projections.queries.ledger import Access, LedgerFilter
 from projections.queries.organisations import organisations_of_user
@@ -197,7 +197,7 @@ class LiveBroker:
         while not self._stop.is_set():
             try:
                 await self._listen()
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except LOST as exc:
                 self.reconnects += 1
                 log.warning("live ledger listener lost, reconnecting: %r", exc)
             except (ValueError, KeyError, TypeError):
@@ -221,8 +221,7 @@ class LiveBroker:
                     raise ConnectionResetError("the listening connection was closed")
                 await self._drain(conn)
         finally:
-            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                await asyncio.wait_for(conn.close(), timeout=2)
+            await close_or_drop(conn)
 
     async def _drain(self, conn: asyncpg.Connection) -> None:
         """Publishes every row after `head`, in position order, batch by batch."""

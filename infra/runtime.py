@@ -10,7 +10,7 @@ import logging
 import multiprocessing
 import os
 import signal
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -22,7 +22,7 @@ from infra.live import LiveBroker, LiveLimits
 from infra.settings import DB_TIMEOUT_SECONDS, Settings
 from infra.watch_listener import listen_for_projections
 from projections.base import PooledConnection, Projection
-from projections.engine import ProjectionWatch, Projector, ProjectorLeader
+from projections.engine import SESSION_KEEPALIVES, ProjectionWatch, Projector, ProjectorLeader
 
 log = logging.getLogger("passerelle")
 
@@ -42,14 +42,17 @@ class Runtime:
 
 
 async def open_pool(database_url: str, size: int,
-                    timeout_seconds: float = DB_TIMEOUT_SECONDS) -> asyncpg.Pool:
+                    timeout_seconds: float = DB_TIMEOUT_SECONDS,
+                    keepalives: Mapping[str, str] = SESSION_KEEPALIVES) -> asyncpg.Pool:
     """`timeout_seconds`: asyncpg's command_timeout, so that a statement sent to a
     frozen or unreachable database fails instead of hanging; PostgreSQL's own
     statement_timeout (three quarters of it) ends a merely slow statement first,
-    with a clearer error."""
+    with a clearer error. `keepalives`: PostgreSQL's side, so that a session
+    whose client was cut off in a transaction (the projector's batch holds
+    its tracking rows FOR UPDATE) ends, and frees them, in about a minute."""
     return await asyncpg.create_pool(
         database_url, min_size=min(2, size), max_size=size,
-        server_settings={"statement_timeout": str(int(timeout_seconds * 750))},
+        server_settings={"statement_timeout": str(int(timeout_seconds * 750)), **keepalives},
         connection_class=PooledConnection,  # no session reset query per release
         timeout=5, command_timeout=timeout_seconds,
     )
@@ -142,21 +145,25 @@ async def running(
                       timeout_seconds=settings.db_timeout_seconds)
     runtime = Runtime(settings, database_url, pool, write, projector,
                       ProjectorLeader(projector, database_url), watch, live)
-    await watch.refresh()
-    runtime.tasks.append(asyncio.create_task(listen_for_projections(
-        database_url, watch, runtime.stop, timeout_seconds=settings.db_timeout_seconds)))
-    if run_projector:
-        runtime.tasks.append(asyncio.create_task(
-            _lead_after(runtime.leader, runtime.stop, projector_delay)))
     try:
+        await watch.refresh()
+        runtime.tasks.append(asyncio.create_task(listen_for_projections(
+            database_url, watch, runtime.stop, timeout_seconds=settings.db_timeout_seconds)))
+        if run_projector:
+            runtime.tasks.append(asyncio.create_task(
+                _lead_after(runtime.leader, runtime.stop, projector_delay)))
         yield runtime
     finally:
         runtime.stop.set()
         for task in runtime.tasks:
             # A task still busy after 5 s is cancelled (wait_for), and the rest is
-            # closed all the same.
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            # closed all the same, whatever a task died of.
+            try:
                 await asyncio.wait_for(task, timeout=5)
+            except (asyncio.CancelledError, TimeoutError):
+                pass
+            except Exception:
+                log.exception("a background task had failed")
         await live.stop()
         await pool.close()
         await asyncio.to_thread(write.close)

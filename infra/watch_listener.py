@@ -15,6 +15,7 @@ import logging
 import asyncpg
 
 from projections.engine import (
+    LOST,
     PROJECTED_CHANNEL,
     ProjectionWatch,
     close_or_drop,
@@ -25,7 +26,6 @@ from projections.engine import (
 log = logging.getLogger("passerelle.projections.watch")
 LISTENER_NAME = "passerelle projections watch"  # in pg_stat_activity
 CHECK_SECONDS = 5.0  # a quiet connection is read this often: a silent one times out
-LOST = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 async def listen_for_projections(dsn: str, watch: ProjectionWatch, stop: asyncio.Event, *,
@@ -38,6 +38,8 @@ async def listen_for_projections(dsn: str, watch: ProjectionWatch, stop: asyncio
             await _listen(dsn, watch, stop, timeout_seconds, check_seconds)
         except LOST as exc:
             log.warning("projections watch listener lost, reconnecting: %r", exc)
+        except Exception:  # asyncpg may report a session ended as a protocol error
+            log.exception("projections watch listener failed, reconnecting")
         await sleep_or_stop(stop, retry_seconds)
 
 
@@ -49,7 +51,7 @@ async def _listen(dsn: str, watch: ProjectionWatch, stop: asyncio.Event,
         lost = asyncio.Event()
         conn.add_termination_listener(lambda _conn: lost.set())
         await conn.add_listener(PROJECTED_CHANNEL, watch.on_notify)
-        await watch.refresh()  # what was projected while no one listened
+        await watch.read()  # what was projected while no one listened, read after LISTEN
         while not stop.is_set():
             await wait_either(lost, stop, check_seconds)
             if lost.is_set() or conn.is_closed():

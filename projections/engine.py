@@ -22,14 +22,18 @@ log = logging.getLogger("passerelle.projector")
 LEDGER_CHANNEL = "passerelle_ledger"
 PROJECTED_CHANNEL = "passerelle_projected"
 LEADER_LOCK = 0x5A55E4E11E  # advisory lock key: one projector leader per database
-# An advisory lock lives as long as the server's session: if its holder vanishes
-# without closing its connection (a crash of its host, a partition), PostgreSQL
-# must notice that the socket is dead to end the session and free the lock. Its
-# keepalive probes do that in about a minute instead of the kernel's two hours,
-# and its user timeout when what it last sent is still unacknowledged (no probe
-# is sent then; the kernel retransmits for about 15 minutes).
-LOCK_KEEPALIVES = {"tcp_keepalives_idle": "30", "tcp_keepalives_interval": "10",
-                   "tcp_keepalives_count": "3", "tcp_user_timeout": "60000"}
+# An advisory lock, or a row locked in an open transaction, lives as long as the
+# server's session: if the client vanishes without closing its connection (a
+# crash of its host, a partition), PostgreSQL must notice that the socket is
+# dead to end the session and free what it holds. Its keepalive probes do that
+# in about a minute instead of the kernel's two hours, and its user timeout when
+# what it last sent is still unacknowledged (no probe is sent then; the kernel
+# retransmits for about 15 minutes). For every connection that holds a lock.
+SESSION_KEEPALIVES = {"tcp_keepalives_idle": "30", "tcp_keepalives_interval": "10",
+                      "tcp_keepalives_count": "3", "tcp_user_timeout": "60000"}
+# A connection lost, or a server gone: what makes a holder compete again.
+LOST = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+LOCK_CHECK_SECONDS = 5.0  # a leader reads its lock's connection this often
 
 # The tracking rows locked (in name order), then the batch after the lowest of
 # them, in one round trip. The first row carries the positions and the ledger's
@@ -153,7 +157,7 @@ class ProjectorLeader:
     the others wait and take over within `retry_seconds` when it dies."""
 
     def __init__(self, projector: Projector, dsn: str, retry_seconds: float = 1.0,
-                 keepalives: Mapping[str, str] = LOCK_KEEPALIVES) -> None:
+                 keepalives: Mapping[str, str] = SESSION_KEEPALIVES) -> None:
         self.projector = projector
         self.dsn = dsn
         self.retry_seconds = retry_seconds
@@ -166,17 +170,16 @@ class ProjectorLeader:
         while not stop.is_set():
             try:
                 await self._lead(stop)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except LOST as exc:
                 self.failures += 1
-                log.error("projector connection lost, retrying: %s", exc)
-            self.is_leader = False
+                log.error("projector connection lost, retrying: %r", exc)
             await sleep_or_stop(stop, self.retry_seconds)
 
     async def _lead(self, stop: asyncio.Event) -> None:
         conn = await asyncpg.connect(self.dsn, timeout=10, server_settings={
             **self.keepalives, "application_name": "passerelle projector leader"})
         try:
-            if not await hold_lock(conn, LEADER_LOCK, stop, self.retry_seconds):
+            if not await hold_lock(conn, LEADER_LOCK, stop, self.retry_seconds, timeout=10):
                 return
             self.is_leader = True
             log.info("this instance now runs the projections")
@@ -191,7 +194,13 @@ class ProjectorLeader:
     async def _follow(
         self, conn: asyncpg.Connection, stop: asyncio.Event, wake: asyncio.Event
     ) -> None:
+        checked = asyncio.get_running_loop().time()
         while not stop.is_set() and not conn.is_closed():
+            if asyncio.get_running_loop().time() - checked > LOCK_CHECK_SECONDS:
+                # The lock lives as long as this session: one that ended unseen
+                # (the server gave up on a silent client) makes us step down.
+                await conn.fetchval("SELECT 1", timeout=10)
+                checked = asyncio.get_running_loop().time()
             wake.clear()
             try:
                 await self.projector.catch_up()
@@ -210,7 +219,7 @@ async def close_or_drop(conn: asyncpg.Connection) -> None:
     once its keepalive probes go unanswered)."""
     try:
         await conn.close(timeout=2)
-    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+    except LOST:
         conn.terminate()
 
 
@@ -272,11 +281,12 @@ class ProjectionWatch:
     async def refresh(self) -> int:
         """Reads the position from the database; concurrent callers share one read."""
         if self._refreshing is None or self._refreshing.done():
-            self._refreshing = asyncio.ensure_future(self._read())
+            self._refreshing = asyncio.ensure_future(self.read())
             self._refreshing.add_done_callback(leave_error_to_callers)
         return await asyncio.shield(self._refreshing)
 
-    async def _read(self) -> int:
+    async def read(self) -> int:
+        """Reads the position now, sharing no read that started earlier."""
         value = await self.pool.fetchval("SELECT min(position) FROM projection_tracking")
         self.advance_to(value or 0)
         return self.position

@@ -1,4 +1,4 @@
-"""The write target's floor (bench/floor.py): the bare stack answers the
+"""The write target's floor (bench/floor.py): the bare path answers the
 bench's own registration document, and the floor adds up what it says."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from bench.floor import figures
 from bench.floor_app import app
 
 
-async def test_the_bare_stack_answers_the_benchs_registration_document() -> None:
+async def test_the_bare_path_answers_the_benchs_registration_document() -> None:
     request = registrations(1)[0]
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://bare") as client:
@@ -31,10 +31,12 @@ def cpu(machine: float, server: float, postgresql: float, children: float) -> di
             "server_children": children}
 
 
-def test_the_floor_is_the_bare_stack_plus_what_the_database_and_projector_spend() -> None:
+def test_the_floor_is_the_bare_path_plus_what_the_database_and_projector_spend() -> None:
     runs = {"raw": [2000.0, 4000.0, 3000.0], "ours": [700.0, 800.0, 900.0],
             "bare": [3000.0, 3000.0, 3000.0],
-            "ours_cpu": [cpu(2.0, 1.0, 0.5, 0.2)] * 3, "bare_cpu": [cpu(0.4, 0.3, 0.0, 0.0)] * 3}
+            "ours_cpu": [cpu(2.0, 1.0, 0.5, 0.2)] * 3,
+            # The idle database's 0.1 ms is not the bare stack's.
+            "bare_cpu": [cpu(0.5, 0.3, 0.1, 0.0)] * 3}
     result = figures(runs)
     cores = os.cpu_count() or 1
     assert result["raw_appends_per_s"] == 3000.0

@@ -121,34 +121,57 @@ async def test_the_live_listener_notices_a_partition_and_resumes_once_it_mends()
             await pool.close()
 
 
-# The lock's session, on PostgreSQL's side: probes after 1 s of silence, 1 s
-# apart, and 3 s for what it sent to be acknowledged.
+PROJECTED = "SELECT position FROM projection_tracking WHERE name = $1"
+# Sessions on PostgreSQL's side: probes after 1 s of silence, 1 s apart, and
+# 3 s for what it sent to be acknowledged.
 FAST_KEEPALIVES = {"tcp_keepalives_idle": "1", "tcp_keepalives_interval": "1",
                    "tcp_keepalives_count": "2", "tcp_user_timeout": "3000"}
 
 
-async def test_a_cut_off_leader_steps_down_and_another_instance_takes_over() -> None:
-    """The leader notices through its pool's reads; PostgreSQL ends its silent
-    session once its keepalive probes go unanswered, which frees the lock
-    (without them, after the kernel's two hours) for an instance still in
-    touch, here over the Unix socket."""
+class GatedAccess(AccessProjection):
+    """Stops inside its batch, whose transaction holds the tracking rows FOR
+    UPDATE, until let go."""
+
+    def __init__(self) -> None:
+        self.inside, self.go = asyncio.Event(), asyncio.Event()
+
+    async def apply(self, conn: asyncpg.Connection, entries: Any) -> None:
+        self.inside.set()
+        await self.go.wait()
+        await super().apply(conn, entries)
+
+
+async def test_a_leader_cut_off_mid_batch_steps_down_and_another_instance_projects() -> None:
+    """The leader is cut off inside a batch: it notices through its pool's
+    next statement. PostgreSQL ends its two silent sessions once their probes
+    go unanswered: the lock's, which frees the lock, and the batch's, which
+    frees the tracking rows (without the probes, after the kernel's two hours
+    or 15 minutes). An instance still in touch, here over the Unix socket,
+    then leads and projects the entry."""
     with partitionable_postgres() as postgres:
         apply_migrations(postgres.url)
-        stop = asyncio.Event()
-        pools, leaders, tasks = [], [], []
-        for url in (postgres.url, postgres.local_url):  # the first leads
-            pools.append(await open_pool(url, 2, TIMEOUT))
-            leaders.append(ProjectorLeader(Projector(pools[-1], [AccessProjection()]), url,
-                                           retry_seconds=0.1, keepalives=FAST_KEEPALIVES))
-            tasks.append(asyncio.create_task(leaders[-1].run(stop)))
-            await eventually(lambda: any(leader.is_leader for leader in leaders))
-        cut_off, in_touch = leaders
+        stop, gated = asyncio.Event(), GatedAccess()
+        pools = [await open_pool(postgres.url, 2, TIMEOUT, keepalives=FAST_KEEPALIVES),
+                 await open_pool(postgres.local_url, 2, TIMEOUT)]
+        cut_off, in_touch = (
+            ProjectorLeader(Projector(pool, [projection]), url, retry_seconds=0.1,
+                            keepalives=FAST_KEEPALIVES)
+            for pool, projection, url in zip(pools, (gated, AccessProjection()),
+                                             (postgres.url, postgres.local_url), strict=True))
+        tasks = [asyncio.create_task(cut_off.run(stop))]
         try:
-            assert cut_off.is_leader and not in_touch.is_leader
+            await eventually(lambda: cut_off.is_leader)
+            tasks.append(asyncio.create_task(in_touch.run(stop)))
+            [position] = await append(pools[1], uuid4(), [1])
+            await asyncio.wait_for(gated.inside.wait(), timeout=10)
             postgres.cut()
+            gated.go.set()  # its next statement goes nowhere
             try:
                 await eventually(lambda: not cut_off.is_leader, timeout=ENDED_WITHIN)
                 await eventually(lambda: in_touch.is_leader, timeout=ENDED_WITHIN)
+                async with asyncio.timeout(ENDED_WITHIN):
+                    while await pools[1].fetchval(PROJECTED, "access") < position:
+                        await asyncio.sleep(0.1)
             finally:
                 postgres.mend()
         finally:
