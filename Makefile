@@ -27,7 +27,7 @@ bench: install
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy server.py domain projections infra schema demo bench
+	$(VENV)/bin/mypy server.py domain projections infra schema demo bench tests
 
 # Applies migrations/ to DATABASE_URL, or to the embedded server in .data/ when unset.
 migrate: install

@@ -4,6 +4,7 @@ bench's own registration document, and the floor adds up what it says."""
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import httpx
 import pytest
@@ -32,11 +33,12 @@ def cpu(machine: float, server: float, postgresql: float, children: float) -> di
 
 
 def test_the_floor_is_the_bare_path_plus_what_the_database_and_projector_spend() -> None:
-    runs = {"raw": [2000.0, 4000.0, 3000.0], "ours": [700.0, 800.0, 900.0],
-            "bare": [3000.0, 3000.0, 3000.0],
-            "ours_cpu": [cpu(2.0, 1.0, 0.5, 0.2)] * 3,
-            # The idle database's 0.1 ms is not the bare stack's.
-            "bare_cpu": [cpu(0.5, 0.3, 0.1, 0.0)] * 3}
+    runs: dict[str, list[Any]] = {
+        "raw": [2000.0, 4000.0, 3000.0], "ours": [700.0, 800.0, 900.0],
+        "bare": [3000.0, 3000.0, 3000.0],
+        "ours_cpu": [cpu(2.0, 1.0, 0.5, 0.2)] * 3,
+        # The idle database's 0.1 ms is not the bare stack's.
+        "bare_cpu": [cpu(0.5, 0.3, 0.1, 0.0)] * 3}
     result = figures(runs)
     cores = os.cpu_count() or 1
     assert result["raw_appends_per_s"] == 3000.0

@@ -21,6 +21,7 @@ from graphql import (
     coerce_input_value,
 )
 from strawberry.types.arguments import convert_argument
+from strawberry.types.base import StrawberryObjectDefinition
 
 from schema.inputs import InputPlan, compile_inputs
 from server import schema_for
@@ -69,10 +70,12 @@ def _shape(value: Any, sources: set[int]) -> Any:
     return (type(value), value)
 
 
-def _input_types(schema: strawberry.Schema) -> Iterator[tuple[type, GraphQLInputObjectType]]:
+def _input_types(
+    schema: strawberry.Schema,
+) -> Iterator[tuple[type[Any], GraphQLInputObjectType]]:
     for name, entry in schema.schema_converter.type_map.items():
         definition = entry.definition
-        if getattr(definition, "is_input", False):
+        if isinstance(definition, StrawberryObjectDefinition) and definition.is_input:
             graphql_type = schema._schema.get_type(name)
             assert isinstance(graphql_type, GraphQLInputObjectType)
             yield definition.origin, graphql_type
@@ -96,7 +99,7 @@ def test_every_input_type_is_planned() -> None:
 
 @pytest.mark.parametrize("mode", ["all", "required", "nulls"])
 @pytest.mark.parametrize(("cls", "graphql_type"), INPUTS, ids=[t.name for _, t in INPUTS])
-def test_planned_input_is_strawberrys(monkeypatch: pytest.MonkeyPatch, cls: type,
+def test_planned_input_is_strawberrys(monkeypatch: pytest.MonkeyPatch, cls: type[Any],
                                       graphql_type: GraphQLInputObjectType, mode: str) -> None:
     compile_inputs(SCHEMA)
     value = coerce_input_value(_sample(graphql_type, mode), graphql_type)

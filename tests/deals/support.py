@@ -3,6 +3,7 @@ known state, their events as ledger entries, an in-memory world for services."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -33,6 +34,11 @@ def terms(**overrides: Any) -> dict[str, Any]:
         "payment_term_days": 45, "publication_allowed": True,
     }
     return Terms.model_validate({**values, **overrides}).canonical()
+
+
+def terms_input(**overrides: Any) -> Terms:
+    """The same terms as a command takes them (validated as a command validates them)."""
+    return Terms.model_validate(terms(**overrides))
 
 
 def events_of(aggregate: Aggregate) -> list[str]:
@@ -84,7 +90,7 @@ def a_loan(status: str = "REQUESTED", amount: str = "100000") -> Loan:
     return saved(loan)
 
 
-def entries_of(aggregate: Aggregate, events: list[Any], start: int = 1) -> list[Entry]:
+def entries_of(aggregate: Aggregate, events: Sequence[Any], start: int = 1) -> list[Entry]:
     """The aggregate's events as the read side sees them (ledger entries)."""
     hidden = {"originator_id", "originator_version", "timestamp", "originator_topic", "meta"}
     return [

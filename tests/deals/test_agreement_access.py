@@ -17,7 +17,7 @@ from domain.deals import applications
 from domain.deals import commands as c
 from domain.deals.agreements import Agreement
 from tests.deals import fake_calls
-from tests.deals.support import terms
+from tests.deals.support import terms_input
 from tests.deals.world import World, refused
 
 
@@ -27,7 +27,7 @@ def world() -> World:
 
 
 def amend(world: World, agreement_id: Any, by: str) -> Any:
-    cmd = c.AmendAgreement(id=agreement_id, terms=terms(duration_months=12))
+    cmd = c.AmendAgreement(id=agreement_id, terms=terms_input(duration_months=12))
     return world.agreements.amend(cmd, world.as_(by))
 
 
@@ -78,7 +78,8 @@ def test_an_invisible_agreement_reads_exactly_like_an_absent_one(world: World) -
 
 def test_a_stale_expected_version_is_a_conflict(world: World) -> None:
     agreement_id = world.propose()
-    cmd = c.AmendAgreement(id=agreement_id, expected_version=5, terms=terms(scope="Autre"))
+    cmd = c.AmendAgreement(id=agreement_id, expected_version=5,
+                           terms=terms_input(scope="Autre"))
     error = refused(world, lambda: world.agreements.amend(cmd, world.as_("carol")))
     assert (error.code, error.field) == ("CONFLICT", ("input", "expectedVersion"))
 

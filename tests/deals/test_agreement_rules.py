@@ -4,6 +4,7 @@ then these events are emitted, or this error and nothing at all."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -76,7 +77,7 @@ def test_the_second_party_signature_puts_the_agreement_in_force() -> None:
 def test_a_signature_names_the_revision_and_its_terms_hash() -> None:
     agreement = an_agreement()
     agreement.sign(CORPORATE, "carol", 1, META)
-    signed = agreement.collect_events()[0]
+    signed: Any = agreement.collect_events()[0]  # its class is made by @event
     assert (signed.revision, signed.terms_hash) == (1, terms_hash(terms()))
     assert (signed.organisation_id, signed.user_id) == (str(CORPORATE), "carol")
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from domain.deals import commands as c
+from domain.deals.money import MoneyInput
 from tests.deals.world import World, refused
 
 
@@ -18,9 +19,9 @@ def world() -> World:
 
 
 def test_only_the_corporate_issues_orders(world: World) -> None:
+    line = c.OrderLineInput(description="x", quantity=1, unit_price=MoneyInput(amount=Decimal("1")))
     cmd = c.IssueOrder(corporate_id=world.orgs["energeia"], startup_id=world.orgs["batterix"],
-                       reference="BC-1", lines=[c.OrderLineInput(
-                           description="x", quantity=1, unit_price={"amount": Decimal("1")})])
+                       reference="BC-1", lines=[line])
     error = refused(world, lambda: world.orders.issue(cmd, world.as_("alice")))
     assert error.code == "FORBIDDEN"
 
@@ -54,7 +55,7 @@ def test_only_the_startup_accepts_an_order(world: World, user: str, code: str) -
 
 def test_only_the_corporate_pays(world: World) -> None:
     order_id = world.order()
-    pay = c.AmountCommand(id=order_id, amount={"amount": Decimal("1")})
+    pay = c.AmountCommand(id=order_id, amount=MoneyInput(amount=Decimal("1")))
     error = refused(world, lambda: world.orders.record_payment(pay, world.as_("alice")))
     assert error.code == "FORBIDDEN"
 

@@ -3,6 +3,7 @@ row the API serves (and time travel folds the same way)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -26,7 +27,7 @@ from tests.deals.support import (
 )
 
 
-def fold(evolve: Evolve, aggregate: Aggregate, events: list[Any]) -> Row | None:
+def fold(evolve: Evolve, aggregate: Aggregate, events: Sequence[Any]) -> Row | None:
     row: Row | None = None
     for entry in entries_of(aggregate, events):
         row = evolve(row, entry)

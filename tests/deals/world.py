@@ -15,11 +15,12 @@ from domain.actors import CommandContext, Role
 from domain.deals import commands as c
 from domain.deals.agreement_service import AgreementService
 from domain.deals.loan_service import LoanService
+from domain.deals.money import MoneyInput
 from domain.deals.order_service import OrderService
 from domain.errors import DomainError
 from domain.ledger import Ledger
 from domain.organisations.aggregates import Corporate, Startup
-from tests.deals.support import FakeMemberships, NoIdempotency, ctx, terms
+from tests.deals.support import FakeMemberships, NoIdempotency, ctx, terms_input
 
 PEOPLE = {
     "carol": Role.CORPORATE, "dave": Role.CORPORATE, "alice": Role.STARTUP,
@@ -64,9 +65,9 @@ class World:
         return ctx(user, PEOPLE[user] if user else Role.VISITOR)
 
     def propose(self, kind: str = "PILOT", corporate: str = "energeia",
-                startup: str = "batterix", by: str = "alice", **fields: Any) -> UUID:
+                startup: str = "batterix", by: str | None = "alice", **fields: Any) -> UUID:
         cmd = c.ProposeAgreement(kind=kind, title="Pilote", corporate_id=self.orgs[corporate],
-                                 startup_id=self.orgs[startup], terms=terms(), **fields)
+                                 startup_id=self.orgs[startup], terms=terms_input(), **fields)
         return self.agreements.propose(cmd, self.as_(by)).stream_id
 
     def in_force(self, kind: str = "PILOT", corporate: str = "energeia",
@@ -84,12 +85,12 @@ class World:
         cmd = c.IssueOrder(corporate_id=self.orgs["energeia"], startup_id=self.orgs[startup],
                            agreement_id=agreement_id, reference="BC-1",
                            lines=[c.OrderLineInput(description="Licence", quantity=1,
-                                                   unit_price={"amount": Decimal("1000")})])
+                                                   unit_price=MoneyInput(amount=Decimal("1000")))])
         return self.orders.issue(cmd, self.as_("carol")).stream_id
 
     def loan(self, agreement_id: UUID, by: str = "alice", startup: str = "batterix") -> UUID:
         cmd = c.RequestLoan(startup_id=self.orgs[startup], agreement_id=agreement_id,
-                            amount={"amount": Decimal("100000")}, term_months=84,
+                            amount=MoneyInput(amount=Decimal("100000")), term_months=84,
                             purpose="Déploiement")
         return self.loans.request(cmd, self.as_(by)).stream_id
 

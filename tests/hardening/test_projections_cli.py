@@ -188,7 +188,8 @@ async def test_rebuild_all_rebuilds_every_projection_to_equal_rows(
         result = await asyncio.to_thread(run_cli, settings.database_url,
                                          "projections", "rebuild", "--all")
         after = {t: (await rows(conn, t), await table_shape(conn, t)) for t in tables}
-        positions = dict(await conn.fetch("SELECT name, position FROM projection_tracking"))
+        positions = {name: position for name, position in await conn.fetch(
+            "SELECT name, position FROM projection_tracking")}
     finally:
         await conn.close()
     assert result.exit_code == 0, result.output

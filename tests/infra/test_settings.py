@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -118,8 +119,9 @@ def test_missing_public_key_file_is_refused(tmp_path: Path) -> None:
     ],
 )
 def test_invalid_values_are_refused(field: str, value: object) -> None:
+    overrides: dict[str, Any] = {field: value}  # deliberately invalid for its field
     with pytest.raises(ValidationError):
-        Settings(**{field: value})
+        Settings(**overrides)
 
 
 def test_every_field_is_documented() -> None:

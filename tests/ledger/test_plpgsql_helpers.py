@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -46,17 +47,26 @@ async def conn(database_url: str) -> AsyncIterator[asyncpg.Connection]:
     await connection.close()
 
 
+async def _now_and_was(conn: asyncpg.Connection, query: str, *args: object) -> tuple[Any, Any]:
+    """The helper's result and the SQL definition's, selected side by side."""
+    row = await conn.fetchrow(query, *args)
+    assert row is not None
+    now, was = row
+    return now, was
+
+
 async def test_join_gives_what_the_sql_definition_gave(conn: asyncpg.Connection) -> None:
     for parts in PARTS:
-        now, was = await conn.fetchrow(
-            "SELECT passerelle_join($1::text[]), pg_temp.join_was($1::text[])", parts)
+        now, was = await _now_and_was(
+            conn, "SELECT passerelle_join($1::text[]), pg_temp.join_was($1::text[])", parts)
         assert now == was, parts
 
 
 async def test_micros_give_what_the_sql_definition_gave(conn: asyncpg.Connection) -> None:
     for ts in TIMES:
-        now, was = await conn.fetchrow(
-            "SELECT ledger_micros($1::timestamptz), pg_temp.micros_was($1::timestamptz)", ts)
+        now, was = await _now_and_was(
+            conn, "SELECT ledger_micros($1::timestamptz), pg_temp.micros_was($1::timestamptz)",
+            ts)
         assert now == was, ts
 
 
@@ -64,8 +74,8 @@ async def test_entry_bytes_give_what_the_sql_definition_gave(conn: asyncpg.Conne
     for ts in TIMES:
         for topic in TOPICS:
             for state in STATES:
-                now, was = await conn.fetchrow(
-                    "SELECT ledger_entry_bytes($1, 7, $2, $3, $4),"
+                now, was = await _now_and_was(
+                    conn, "SELECT ledger_entry_bytes($1, 7, $2, $3, $4),"
                     " pg_temp.bytes_was($1, 7, $2, $3, $4)", STREAM, ts, topic, state)
                 assert now == was, (ts, topic, state)
 
@@ -89,9 +99,9 @@ async def test_stored_vectors_are_unchanged(conn: asyncpg.Connection) -> None:
 async def test_the_helpers_are_planned_once_per_session(conn: asyncpg.Connection) -> None:
     """Back in LANGUAGE sql, PostgreSQL up to 17 would plan them again in every
     statement (they call STABLE built-ins, so they are never inlined)."""
-    languages = dict(await conn.fetch(
+    languages = {name: language for name, language in await conn.fetch(
         "SELECT p.proname, l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang"
         " WHERE p.proname = ANY($1::text[]) AND p.pronamespace = 'public'::regnamespace",
-        ["passerelle_join", "ledger_micros", "ledger_entry_bytes"]))
+        ["passerelle_join", "ledger_micros", "ledger_entry_bytes"])}
     assert languages == {"passerelle_join": "plpgsql", "ledger_micros": "plpgsql",
                          "ledger_entry_bytes": "plpgsql"}

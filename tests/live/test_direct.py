@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 from uuid import uuid4
 
 from graphql import OperationDefinitionNode, parse
@@ -23,10 +23,17 @@ from schema.live.frames import FrameSender
 from schema.live.parking import PARKED
 from schema.live.shared import SHARED_RESULTS, SharedResult, result_key, shared_entry
 from schema.live.viewer import Viewer
+from schema.live.wire import Wire
 from tests.live.entries import STREAM, entry, live
 
-OP = parse("subscription { ledger { position } }").definitions[0]
-assert isinstance(OP, OperationDefinitionNode)
+
+def _operation(source: str) -> OperationDefinitionNode:
+    operation = parse(source).definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    return operation
+
+
+OP = _operation("subscription { ledger { position } }")
 KEY = result_key(OP, {}, {})
 EVERYTHING = Access(everything=True)
 
@@ -71,7 +78,9 @@ class Broker:
 def _sender(wire: FakeWire | None) -> FrameSender:
     """The subscription's real FrameSender, for operation "1" of OP."""
     sender = object.__new__(FrameSender)
-    sender.operation, sender.key, sender.websocket, sender.wire = OP, KEY, None, wire
+    # FakeWire stands in for the socket: the sender only calls its write_text.
+    sender.operation, sender.key, sender.websocket = OP, KEY, None
+    sender.wire = cast(Wire | None, wire)
     sender.prefix = '{"id":"1","type":"next","payload":'
     return sender
 
@@ -231,7 +240,7 @@ async def test_unseen_entries_are_skipped_and_a_possible_membership_wakes_the_ta
     broker = Broker()
     ours = uuid4()
     viewer = Viewer(Access(party_of=frozenset({ours})), LedgerFilter(), "carol",
-                    refresh=lambda _: asyncio.sleep(0, frozenset()))  # type: ignore[arg-type]
+                    refresh=lambda _: asyncio.sleep(0, frozenset()))
     s = await _subscriber(broker, viewer)
     joins = LiveEntry(entry(3, uuid4(), type="MemberAdded", data={"user_id": "carol"}),
                       frozenset())
@@ -259,7 +268,7 @@ async def test_a_wire_that_is_not_ready_leaves_the_entry_to_the_task() -> None:
 async def test_no_one_parks_on_a_subscriber_that_may_wait_on_the_projections() -> None:
     broker = Broker()
     member = Viewer(Access(party_of=frozenset({STREAM})), LedgerFilter(), "dave",
-                    refresh=lambda _: asyncio.sleep(0, frozenset()))  # type: ignore[arg-type]
+                    refresh=lambda _: asyncio.sleep(0, frozenset()))
     waits = await _subscriber(broker, member)
     other = await _subscriber(broker)
     joins = LiveEntry(entry(2, uuid4(), type="MemberAdded", data={"user_id": "dave"}),

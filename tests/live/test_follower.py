@@ -4,7 +4,7 @@ visible position comes once, in order."""
 
 from __future__ import annotations
 
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -118,7 +118,7 @@ def test_the_filter_applies_to_stream_types_ids_and_event_types() -> None:
 async def test_a_member_named_by_an_organisation_entry_is_re_read_before_judging_it() -> None:
     joined = uuid4()
 
-    async def refresh(position: int) -> frozenset:  # type: ignore[type-arg]
+    async def refresh(position: int) -> frozenset[UUID]:
         return frozenset({joined}) if position >= 7 else frozenset()
 
     viewer = Viewer(Access(), LedgerFilter(), "carol", refresh)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import strawberry
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types import ExecutionResult
 
 import schema.live.shared as shared
 from schema.app import build_schema
@@ -72,7 +73,7 @@ async def test_the_execution_releases_the_parked_when_it_ends(
 ) -> None:
     released = _spy(monkeypatch)
     stream = await _toy_schema().stream(f"subscription {{ items {{ {fields} }} }}")
-    results = [r async for r in stream]  # type: ignore[union-attr]
+    results = [r async for r in stream]
     assert len(results) == 1 and len(released) == 1
     obj, key, as_shared = released[0]
     assert (key in getattr(obj, SHARED_RESULTS)) is shared_too is as_shared
@@ -83,7 +84,7 @@ async def test_a_cancelled_execution_releases_the_parked_for_another_to_compute(
 ) -> None:
     released = _spy(monkeypatch)
     stream = await _toy_schema().stream("subscription { items { slow } }")
-    task = asyncio.ensure_future(stream.__anext__())  # type: ignore[union-attr]
+    task = asyncio.ensure_future(stream.__anext__())
     for _ in range(5):
         await asyncio.sleep(0)
     assert released == []
@@ -103,5 +104,6 @@ async def test_an_execution_that_raises_releases_the_parked_unshared(
 
     monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_operation", broken)
     stream = await _toy_schema().stream("subscription { items { n } }")
-    result = await stream.__anext__()  # type: ignore[union-attr]
+    # A subscription's results are strawberry's ExecutionResult (none incremental).
+    result = cast(ExecutionResult, await stream.__anext__())
     assert result.errors and [r[2] for r in released] == [False]

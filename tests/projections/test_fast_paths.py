@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import asyncpg
@@ -43,7 +43,8 @@ async def test_load_many_finds_rows_by_simple_and_composite_keys(
     wanted = [(r["organisation_id"], r["user_id"]) for r in members[:3]]
     missing = (members[0]["organisation_id"], "nobody")
     as_text = (str(members[1]["organisation_id"]), members[1]["user_id"])
-    async with pool.acquire() as conn:
+    async with pool.acquire() as proxy:
+        conn = cast(asyncpg.Connection, proxy)
         found = await rows.load_many(conn, [*wanted, missing, as_text])
         one_by_one = {k: await rows.load(conn, k) for k in [*wanted, missing, as_text]}
     assert found == one_by_one

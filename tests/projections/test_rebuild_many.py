@@ -58,7 +58,8 @@ async def test_every_projection_rebuilt_together_equals_the_live_read_models(
         positions = await rebuild_many(database_url, demo, lambda p, _h: seen.append(p),
                                        batch_size=batch_size)
         after = await snapshot(conn, tables)
-        tracked = dict(await conn.fetch("SELECT name, position FROM projection_tracking"))
+        tracked = {name: position for name, position in await conn.fetch(
+            "SELECT name, position FROM projection_tracking")}
         leftovers = await conn.fetchval(
             "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'rebuild_%'")
     finally:
