@@ -18,15 +18,18 @@ from uuid import uuid4
 import asyncpg
 import eventsourcing.persistence
 import psycopg
+import pytest
 
 from infra.eventstore import WriteSide, open_write_side
 from infra.live import LiveBroker, LiveLimits
 from infra.liveness import USER_TIMEOUT_FLOOR_SECONDS
 from infra.migrate import apply_migrations
 from infra.runtime import open_pool
+from infra.watch_listener import listen_for_projections
 from projections.access import AccessProjection
-from projections.engine import Projector, ProjectorLeader
+from projections.engine import ProjectionWatch, Projector, ProjectorLeader
 from tests.faults.partition import partitionable_postgres
+from tests.infra.test_watch_listener import notified
 from tests.ledger.test_group_commit_db import _startup
 from tests.live.test_broker import append, positions_until
 from tests.organisations.builders import siren
@@ -119,6 +122,32 @@ async def test_the_live_listener_notices_a_partition_and_resumes_once_it_mends()
         finally:
             await broker.stop()
             await pool.close()
+
+
+async def test_the_projections_listener_notices_a_partition_and_hears_again_once_mended(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with partitionable_postgres() as postgres:
+        apply_migrations(postgres.url)
+        local = await asyncpg.create_pool(postgres.local_url, min_size=1, max_size=2)
+        watch, stop = ProjectionWatch(local, poll_seconds=3600), asyncio.Event()
+        task = asyncio.create_task(listen_for_projections(
+            postgres.url, watch, stop, timeout_seconds=TIMEOUT, retry_seconds=0.1,
+            check_seconds=0.2))
+        try:
+            await notified(local, watch, 7)
+            postgres.cut()
+            try:  # its next check's read times out
+                async with asyncio.timeout(ENDED_WITHIN):
+                    while "listener lost" not in caplog.text:
+                        await asyncio.sleep(0.1)
+            finally:
+                postgres.mend()
+            await notified(local, watch, 9)
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, timeout=30)
+            await local.close()
 
 
 PROJECTED = "SELECT position FROM projection_tracking WHERE name = $1"
