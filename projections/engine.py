@@ -157,11 +157,13 @@ class ProjectorLeader:
     the others wait and take over within `retry_seconds` when it dies."""
 
     def __init__(self, projector: Projector, dsn: str, retry_seconds: float = 1.0,
-                 keepalives: Mapping[str, str] = SESSION_KEEPALIVES) -> None:
+                 keepalives: Mapping[str, str] = SESSION_KEEPALIVES,
+                 lock_check_seconds: float = LOCK_CHECK_SECONDS) -> None:
         self.projector = projector
         self.dsn = dsn
         self.retry_seconds = retry_seconds
         self.keepalives = keepalives  # the lock's session, PostgreSQL's side
+        self.lock_check_seconds = lock_check_seconds
         self.is_leader = False
         self.failures = 0
         self.on_progress: list[asyncio.Event] = []
@@ -196,7 +198,7 @@ class ProjectorLeader:
     ) -> None:
         checked = asyncio.get_running_loop().time()
         while not stop.is_set() and not conn.is_closed():
-            if asyncio.get_running_loop().time() - checked > LOCK_CHECK_SECONDS:
+            if asyncio.get_running_loop().time() - checked > self.lock_check_seconds:
                 # The lock lives as long as this session: one that ended unseen
                 # (the server gave up on a silent client) makes us step down.
                 await conn.fetchval("SELECT 1", timeout=10)

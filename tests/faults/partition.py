@@ -60,12 +60,15 @@ class PartitionablePostgres:
     router: str  # its namespace
     addresses: Addresses
 
-    def cut(self) -> None:
+    def cut(self, client_port: int | None = None) -> None:
         """Packets between us and the server are dropped by the router from now
-        on, silently (blackhole rules: no ICMP); nothing is reset."""
-        for priority, to in zip(CUT_RULES, (self.addresses.server, self.addresses.ours),
-                                strict=True):
-            _ip("rule", "add", "to", to, "blackhole", "priority", str(priority),
+        on, silently (blackhole rules: no ICMP); nothing is reset. With
+        `client_port`, only those of the connection from that port of ours."""
+        to_server = ["ipproto", "tcp", "sport", str(client_port)] if client_port else []
+        to_us = ["ipproto", "tcp", "dport", str(client_port)] if client_port else []
+        for priority, to, only in zip(CUT_RULES, (self.addresses.server, self.addresses.ours),
+                                      (to_server, to_us), strict=True):
+            _ip("rule", "add", "to", to, *only, "blackhole", "priority", str(priority),
                 netns=self.router)
 
     def mend(self) -> None:

@@ -208,3 +208,38 @@ async def test_a_leader_cut_off_mid_batch_steps_down_and_another_instance_projec
             await asyncio.wait_for(asyncio.gather(*tasks), timeout=30)
             for pool in pools:
                 await pool.close()
+
+
+LEADER_PORT = ("SELECT client_port FROM pg_stat_activity"
+               " WHERE application_name = 'passerelle projector leader' AND client_port > 0")
+
+
+async def test_a_leader_whose_lock_session_ends_unseen_steps_down() -> None:
+    """Only the lock's connection is cut: its pool still answers, so only its
+    check of that connection can tell the leader that PostgreSQL has ended
+    the session (its probes unanswered) and freed the lock for another."""
+    with partitionable_postgres() as postgres:
+        apply_migrations(postgres.url)
+        stop = asyncio.Event()
+        pools = [await open_pool(postgres.url, 2, TIMEOUT),
+                 await open_pool(postgres.local_url, 2, TIMEOUT)]
+        cut_off, in_touch = (
+            ProjectorLeader(Projector(pool, [AccessProjection()]), url, retry_seconds=0.1,
+                            keepalives=FAST_KEEPALIVES, lock_check_seconds=1.0)
+            for pool, url in zip(pools, (postgres.url, postgres.local_url), strict=True))
+        tasks = [asyncio.create_task(cut_off.run(stop))]
+        try:
+            await eventually(lambda: cut_off.is_leader)
+            tasks.append(asyncio.create_task(in_touch.run(stop)))
+            postgres.cut(client_port=await pools[1].fetchval(LEADER_PORT))
+            try:
+                await eventually(lambda: in_touch.is_leader, timeout=ENDED_WITHIN)
+                # Its check's read waits 10 s for an answer that never comes.
+                await eventually(lambda: not cut_off.is_leader, timeout=15)
+            finally:
+                postgres.mend()
+        finally:
+            stop.set()
+            await asyncio.wait_for(asyncio.gather(*tasks), timeout=30)
+            for pool in pools:
+                await pool.close()
