@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
@@ -27,8 +28,8 @@ from infra.migrate import apply_migrations
 from infra.runtime import open_pool
 from infra.watch_listener import listen_for_projections
 from projections.access import AccessProjection
-from projections.engine import ProjectionWatch, Projector, ProjectorLeader
-from tests.faults.partition import partitionable_postgres
+from projections.engine import SESSION_KEEPALIVES, ProjectionWatch, Projector, ProjectorLeader
+from tests.faults.partition import PartitionablePostgres, partitionable_postgres
 from tests.infra.test_watch_listener import notified
 from tests.ledger.test_group_commit_db import _startup
 from tests.live.test_broker import append, positions_until
@@ -170,6 +171,39 @@ class GatedAccess(AccessProjection):
         await super().apply(conn, entries)
 
 
+@dataclass
+class TwoLeaders:
+    cut_off: ProjectorLeader  # over the router: the one the test cuts off
+    in_touch: ProjectorLeader  # over the server's Unix socket: never cut
+    local: asyncpg.Pool  # the in-touch instance's pool
+
+
+@contextlib.asynccontextmanager
+async def two_leaders(postgres: PartitionablePostgres, projection: Any,
+                      pool_keepalives: Mapping[str, str] = SESSION_KEEPALIVES,
+                      ) -> AsyncIterator[TwoLeaders]:
+    """The cut-off instance leads (projecting with `projection`); the other
+    competes from then on."""
+    stop = asyncio.Event()
+    pools = [await open_pool(postgres.url, 2, TIMEOUT, keepalives=pool_keepalives),
+             await open_pool(postgres.local_url, 2, TIMEOUT)]
+    cut_off, in_touch = (
+        ProjectorLeader(Projector(pool, [each]), url, retry_seconds=0.1,
+                        keepalives=FAST_KEEPALIVES, lock_check_seconds=1.0)
+        for pool, each, url in zip(pools, (projection, AccessProjection()),
+                                   (postgres.url, postgres.local_url), strict=True))
+    tasks = [asyncio.create_task(cut_off.run(stop))]
+    try:
+        await eventually(lambda: cut_off.is_leader)
+        tasks.append(asyncio.create_task(in_touch.run(stop)))
+        yield TwoLeaders(cut_off, in_touch, pools[1])
+    finally:
+        stop.set()
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=30)
+        for pool in pools:
+            await pool.close()
+
+
 async def test_a_leader_cut_off_mid_batch_steps_down_and_another_instance_projects() -> None:
     """The leader is cut off inside a batch: it notices through its pool's
     next statement. PostgreSQL ends its two silent sessions once their probes
@@ -177,37 +211,22 @@ async def test_a_leader_cut_off_mid_batch_steps_down_and_another_instance_projec
     frees the tracking rows (without the probes, after the kernel's two hours
     or 15 minutes). An instance still in touch, here over the Unix socket,
     then leads and projects the entry."""
+    gated = GatedAccess()
     with partitionable_postgres() as postgres:
         apply_migrations(postgres.url)
-        stop, gated = asyncio.Event(), GatedAccess()
-        pools = [await open_pool(postgres.url, 2, TIMEOUT, keepalives=FAST_KEEPALIVES),
-                 await open_pool(postgres.local_url, 2, TIMEOUT)]
-        cut_off, in_touch = (
-            ProjectorLeader(Projector(pool, [projection]), url, retry_seconds=0.1,
-                            keepalives=FAST_KEEPALIVES)
-            for pool, projection, url in zip(pools, (gated, AccessProjection()),
-                                             (postgres.url, postgres.local_url), strict=True))
-        tasks = [asyncio.create_task(cut_off.run(stop))]
-        try:
-            await eventually(lambda: cut_off.is_leader)
-            tasks.append(asyncio.create_task(in_touch.run(stop)))
-            [position] = await append(pools[1], uuid4(), [1])
+        async with two_leaders(postgres, gated, FAST_KEEPALIVES) as leaders:
+            [position] = await append(leaders.local, uuid4(), [1])
             await asyncio.wait_for(gated.inside.wait(), timeout=10)
             postgres.cut()
             gated.go.set()  # its next statement goes nowhere
             try:
-                await eventually(lambda: not cut_off.is_leader, timeout=ENDED_WITHIN)
-                await eventually(lambda: in_touch.is_leader, timeout=ENDED_WITHIN)
+                await eventually(lambda: not leaders.cut_off.is_leader, timeout=ENDED_WITHIN)
+                await eventually(lambda: leaders.in_touch.is_leader, timeout=ENDED_WITHIN)
                 async with asyncio.timeout(ENDED_WITHIN):
-                    while await pools[1].fetchval(PROJECTED, "access") < position:
+                    while await leaders.local.fetchval(PROJECTED, "access") < position:
                         await asyncio.sleep(0.1)
             finally:
                 postgres.mend()
-        finally:
-            stop.set()
-            await asyncio.wait_for(asyncio.gather(*tasks), timeout=30)
-            for pool in pools:
-                await pool.close()
 
 
 LEADER_PORT = ("SELECT client_port FROM pg_stat_activity"
@@ -220,26 +239,11 @@ async def test_a_leader_whose_lock_session_ends_unseen_steps_down() -> None:
     the session (its probes unanswered) and freed the lock for another."""
     with partitionable_postgres() as postgres:
         apply_migrations(postgres.url)
-        stop = asyncio.Event()
-        pools = [await open_pool(postgres.url, 2, TIMEOUT),
-                 await open_pool(postgres.local_url, 2, TIMEOUT)]
-        cut_off, in_touch = (
-            ProjectorLeader(Projector(pool, [AccessProjection()]), url, retry_seconds=0.1,
-                            keepalives=FAST_KEEPALIVES, lock_check_seconds=1.0)
-            for pool, url in zip(pools, (postgres.url, postgres.local_url), strict=True))
-        tasks = [asyncio.create_task(cut_off.run(stop))]
-        try:
-            await eventually(lambda: cut_off.is_leader)
-            tasks.append(asyncio.create_task(in_touch.run(stop)))
-            postgres.cut(client_port=await pools[1].fetchval(LEADER_PORT))
+        async with two_leaders(postgres, AccessProjection()) as leaders:
+            postgres.cut(client_port=await leaders.local.fetchval(LEADER_PORT))
             try:
-                await eventually(lambda: in_touch.is_leader, timeout=ENDED_WITHIN)
+                await eventually(lambda: leaders.in_touch.is_leader, timeout=ENDED_WITHIN)
                 # Its check's read waits 10 s for an answer that never comes.
-                await eventually(lambda: not cut_off.is_leader, timeout=15)
+                await eventually(lambda: not leaders.cut_off.is_leader, timeout=15)
             finally:
                 postgres.mend()
-        finally:
-            stop.set()
-            await asyncio.wait_for(asyncio.gather(*tasks), timeout=30)
-            for pool in pools:
-                await pool.close()
