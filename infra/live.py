@@ -26,7 +26,14 @@ from infra.observability import SUBSCRIBERS
 from infra.settings import DB_TIMEOUT_SECONDS
 from projections.access import AccessProjection, parties_of
 from projections.base import Conn
-from projections.engine import LEDGER_CHANNEL, LOST, close_or_drop, sleep_or_stop, wait_either
+from projections.engine import (
+    LEDGER_CHANNEL,
+    LOST,
+    Backoff,
+    close_or_drop,
+    sleep_or_stop,
+    wait_either,
+)
 from projections.entries import ENTRY_COLUMNS, Entry, entry_from_row
 from projections.queries.ledger import Access, LedgerFilter
 from projections.queries.organisations import organisations_of_user
@@ -131,6 +138,7 @@ class LiveBroker:
         self.pool = pool
         self.limits = limits or LiveLimits.from_env()
         self.retry_seconds = retry_seconds
+        self._backoff = Backoff(retry_seconds)  # doubling while reconnecting fails
         self.timeout_seconds = timeout_seconds
         self.head = 0  # last position published to feeds
         self.reconnects = 0
@@ -204,7 +212,7 @@ class LiveBroker:
                 # An entry that cannot be decoded: never skip it, say so, retry.
                 self.failures += 1
                 log.exception("live ledger read failed after position %s; retrying", self.head)
-            await sleep_or_stop(self._stop, self.retry_seconds)
+            await sleep_or_stop(self._stop, self._backoff.take())
 
     async def _listen(self) -> None:
         conn = await asyncpg.connect(
@@ -213,6 +221,7 @@ class LiveBroker:
         try:
             conn.add_termination_listener(lambda _conn: self._wake.set())
             await conn.add_listener(LEDGER_CHANNEL, lambda *_: self._wake.set())
+            self._backoff.connected()
             self._wake.set()  # whatever committed while no one was listening
             while not self._stop.is_set():
                 await wait_either(self._wake, self._stop, self.limits.poll_seconds)

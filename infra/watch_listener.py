@@ -17,6 +17,7 @@ import asyncpg
 from projections.engine import (
     LOST,
     PROJECTED_CHANNEL,
+    Backoff,
     ProjectionWatch,
     close_or_drop,
     sleep_or_stop,
@@ -32,19 +33,21 @@ async def listen_for_projections(dsn: str, watch: ProjectionWatch, stop: asyncio
                                  timeout_seconds: float, retry_seconds: float = 0.5,
                                  check_seconds: float = CHECK_SECONDS) -> None:
     """Until `stop`: listens, and on any loss connects again (after
-    `retry_seconds`), reading the position first in case a NOTIFY was missed."""
+    `retry_seconds`, doubling while attempts fail), reading the position first
+    in case a NOTIFY was missed."""
+    backoff = Backoff(retry_seconds)
     while not stop.is_set():
         try:
-            await _listen(dsn, watch, stop, timeout_seconds, check_seconds)
+            await _listen(dsn, watch, stop, timeout_seconds, check_seconds, backoff)
         except LOST as exc:
             log.warning("projections watch listener lost, reconnecting: %r", exc)
         except Exception:  # asyncpg may report a session ended as a protocol error
             log.exception("projections watch listener failed, reconnecting")
-        await sleep_or_stop(stop, retry_seconds)
+        await sleep_or_stop(stop, backoff.take())
 
 
 async def _listen(dsn: str, watch: ProjectionWatch, stop: asyncio.Event,
-                  timeout_seconds: float, check_seconds: float) -> None:
+                  timeout_seconds: float, check_seconds: float, backoff: Backoff) -> None:
     conn = await asyncpg.connect(dsn, timeout=timeout_seconds, command_timeout=timeout_seconds,
                                  server_settings={"application_name": LISTENER_NAME})
     try:
@@ -52,6 +55,7 @@ async def _listen(dsn: str, watch: ProjectionWatch, stop: asyncio.Event,
         conn.add_termination_listener(lambda _conn: lost.set())
         await conn.add_listener(PROJECTED_CHANNEL, watch.on_notify)
         await watch.read()  # what was projected while no one listened, read after LISTEN
+        backoff.connected()
         while not stop.is_set():
             await wait_either(lost, stop, check_seconds)
             if lost.is_set() or conn.is_closed():

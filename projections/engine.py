@@ -225,6 +225,23 @@ async def close_or_drop(conn: asyncpg.Connection) -> None:
         conn.terminate()
 
 
+class Backoff:
+    """How long to wait before connecting again: `first` after a loss, doubling
+    while attempts keep failing (an outage: fewer log lines, and no storm of
+    connections when the server comes back), at most `most`; `first` again
+    once connected."""
+
+    def __init__(self, first: float, most: float = 5.0) -> None:
+        self.first, self.most, self._next = first, most, first
+
+    def connected(self) -> None:
+        self._next = self.first
+
+    def take(self) -> float:
+        seconds, self._next = self._next, min(self.most, self._next * 2)
+        return seconds
+
+
 async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)

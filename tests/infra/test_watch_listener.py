@@ -12,7 +12,8 @@ import asyncpg
 import pytest
 
 from infra.watch_listener import LISTENER_NAME, listen_for_projections
-from projections.engine import PROJECTED_CHANNEL, ProjectionWatch
+from projections.engine import PROJECTED_CHANNEL, Backoff, ProjectionWatch
+from tests.support.servers import free_port
 
 SESSION = ("SELECT pid FROM pg_stat_activity WHERE application_name = $1"
            " AND datname = current_database()")
@@ -76,3 +77,25 @@ async def test_it_stops_when_told_and_leaves_no_session(
     async with asyncio.timeout(10):
         while await pool.fetchval(SESSION, LISTENER_NAME) is not None:
             await asyncio.sleep(0.05)
+
+
+def test_the_backoff_doubles_up_to_its_most_and_starts_over_once_connected() -> None:
+    backoff = Backoff(0.5, most=3.0)
+    assert [backoff.take() for _ in range(5)] == [0.5, 1.0, 2.0, 3.0, 3.0]
+    backoff.connected()
+    assert backoff.take() == 0.5
+
+
+async def test_reconnecting_to_a_server_that_refuses_backs_off(
+    pool: asyncpg.Pool, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Nothing listens on the port: every attempt fails at once. Waiting 0.05,
+    0.1, 0.2, 0.4 then 0.8 s makes about 6 attempts in 1.6 s, not 30."""
+    watch, stop = ProjectionWatch(pool), asyncio.Event()
+    task = asyncio.create_task(listen_for_projections(
+        f"postgresql://postgres@127.0.0.1:{free_port()}/none", watch, stop,
+        timeout_seconds=1, retry_seconds=0.05))
+    await asyncio.sleep(1.6)
+    stop.set()
+    await asyncio.wait_for(task, timeout=10)
+    assert 3 <= caplog.text.count("listener lost") <= 8, caplog.text

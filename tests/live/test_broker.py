@@ -17,6 +17,7 @@ from infra.live import LISTENER_NAME, LiveBroker, LiveFeed, LiveLimits
 from projections.access import AccessProjection
 from projections.engine import Projector
 from projections.queries.ledger import Access, LedgerFilter
+from tests.support.servers import free_port
 
 APPEND = "SELECT p FROM ledger_append($1::uuid[], $2::bigint[], $3::text[], $4::bytea[]) AS p"
 
@@ -153,3 +154,14 @@ async def test_the_first_task_woken_by_a_batch_runs_before_the_other_feeds_get_i
     assert taken_directly == positions * 2
     for task in tasks:
         task.cancel()
+
+
+async def test_reconnecting_to_a_server_that_refuses_backs_off(pool: asyncpg.Pool) -> None:
+    """Its listener's server refuses every connection (nothing on the port):
+    with a first wait of 0.05 s doubling, about 6 attempts in 1.6 s, not 30."""
+    live = LiveBroker(f"postgresql://postgres@127.0.0.1:{free_port()}/none", pool,
+                      LiveLimits(poll_seconds=30), retry_seconds=0.05)
+    await live.subscribe()  # starts the listener
+    await asyncio.sleep(1.6)
+    await live.stop()
+    assert 3 <= live.reconnects <= 8
