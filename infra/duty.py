@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from projections.engine import LOST, SESSION_KEEPALIVES, hold_lock, sleep_or_stop
+from projections.engine import LOST, hold_lock, lock_session, sleep_or_stop
 
 log = logging.getLogger("passerelle.duty")
 
@@ -31,9 +31,7 @@ class Duty:
         `every_seconds` while holding it, starts over when the connection is lost."""
         while not stop.is_set():
             try:
-                # Named, so that pg_stat_activity shows which session holds it.
-                conn = await asyncpg.connect(dsn, timeout=10, server_settings={
-                    **SESSION_KEEPALIVES, "application_name": f"passerelle duty: {self.name}"})
+                conn = await lock_session(dsn, f"passerelle duty: {self.name}")
             except LOST as exc:
                 log.warning("%s: cannot connect, trying again: %r", self.name, exc)
             else:

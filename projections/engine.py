@@ -178,8 +178,7 @@ class ProjectorLeader:
             await sleep_or_stop(stop, self.retry_seconds)
 
     async def _lead(self, stop: asyncio.Event) -> None:
-        conn = await asyncpg.connect(self.dsn, timeout=10, server_settings={
-            **self.keepalives, "application_name": "passerelle projector leader"})
+        conn = await lock_session(self.dsn, "passerelle projector leader", self.keepalives)
         try:
             if not await hold_lock(conn, LEADER_LOCK, stop, self.retry_seconds, timeout=10):
                 return
@@ -245,6 +244,14 @@ class Backoff:
 async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+async def lock_session(dsn: str, name: str,
+                       keepalives: Mapping[str, str] = SESSION_KEEPALIVES) -> asyncpg.Connection:
+    """A connection to hold an advisory lock on: named, so that pg_stat_activity
+    shows who holds it, and probed from the server's side (SESSION_KEEPALIVES)."""
+    return await asyncpg.connect(dsn, timeout=10, server_settings={
+        **keepalives, "application_name": name})
 
 
 async def hold_lock(conn: asyncpg.Connection, lock: int, stop: asyncio.Event,

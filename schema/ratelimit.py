@@ -85,7 +85,8 @@ class RateLimitMiddleware:
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         # Not `async def`: no frame of ours kept for a WebSocket's life (docs/live.md).
-        if counted(scope):
+        # GraphQL over HTTP, not probes, metrics or WebSockets.
+        if scope["type"] == "http" and scope.get("path") == "/graphql":
             return self._limited(scope, receive, send)
         return self.app(scope, receive, send)
 
@@ -95,11 +96,6 @@ class RateLimitMiddleware:
             await too_many(send, wait)
             return
         await self.app(scope, receive, send)
-
-
-def counted(scope: Scope) -> bool:
-    """The requests the limits apply to: GraphQL over HTTP, not probes or metrics."""
-    return scope["type"] == "http" and scope.get("path") == "/graphql"
 
 
 def too_many_message(wait: int) -> str:
