@@ -103,6 +103,8 @@ def writes(server: Server, db_url: str, seconds: float, clients: int,
     figures = {
         "mutations_per_s": median([r["rps"] for r in runs["mutations"]]),
         "raw_appends_per_s": median([r["raw_appends_per_s"] for r in runs["raw_appends"]]),
+        "raw_client_cpu_ms_per_append": median(
+            [r["raw_client_cpu_ms_per_append"] for r in runs["raw_appends"]]),
         "mutations_p95_ms": median([r["p95_ms"] for r in runs["mutations"]]),
         "mutations_vs_raw_appends": median(runs["ratio"]),
         "mutation_errors": sum(r["errors"] for r in runs["mutations"]),

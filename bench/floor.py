@@ -7,7 +7,8 @@ appends/s. On a machine whose writes are bound by its CPU, that sets a CPU
 budget per mutation: its cores / (0.5 * raw appends/s). This measures, in
 alternated rounds on the same machine:
 
-- raw: the raw appends/s (the target's denominator, bench/raw_appends.py);
+- raw: the raw appends/s (the target's denominator, bench/raw_appends.py),
+  and the CPU eventsourcing's client (this process) spent per append;
 - ours: the real server's write rounds (`make bench`'s), and the CPU that
   PostgreSQL and the projector process spend per mutation: what recording
   the entry, projecting it and reading the payload cost outside the HTTP
@@ -23,7 +24,8 @@ Python in the HTTP process (middleware, authorization, validation, the
 domain, eventsourcing, group commit, encryption, the wait for the
 projections, the payload's resolution) were free, with our SQL and our
 projections as they are. The gap between the budget and the floor is what
-that Python may cost for the target to be met. Prints the figures as JSON;
+that Python may cost for the target to be met, to be set beside what
+eventsourcing's client alone costs per raw append. Prints the figures as JSON;
 fails if any request failed."""
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ def _checked(name: str, done: dict[str, float]) -> float:
 
 def measure(seconds: float, clients: int, rounds: int, logs: Path) -> dict[str, Any]:
     runs: dict[str, list[Any]] = {"ours": [], "ours_cpu": [], "bare": [], "bare_cpu": [],
-                                  "raw": []}
+                                  "raw": [], "raw_client_ms": []}
     with fresh_database(bench_settings()) as db, \
             running_server(db.url, logs / "server.log") as ours, \
             running_bare(logs / "bare.log") as bare:
@@ -112,7 +114,9 @@ def measure(seconds: float, clients: int, rounds: int, logs: Path) -> dict[str, 
                 elif part == "bare":
                     done, cpu_ms = bare_round(bare, seconds, clients)
                 else:
-                    runs["raw"].append(appends_per_second(db.url, seconds)["raw_appends_per_s"])
+                    raw = appends_per_second(db.url, seconds)
+                    runs["raw"].append(raw["raw_appends_per_s"])
+                    runs["raw_client_ms"].append(raw["raw_client_cpu_ms_per_append"])
                     continue
                 runs[part].append(_checked(part, done))
                 runs[f"{part}_cpu"].append(cpu_ms)
@@ -138,6 +142,10 @@ def figures(runs: dict[str, list[Any]]) -> dict[str, float]:
         "ours_projector_ms": ours_cpu["server_children"],
         "bare_machine_ms": bare_ms, "bare_http_process_ms": bare_cpu["server"],
         "floor_ms_per_mutation": floor, "floor_vs_budget": floor / budget,
+        # What the rest of our Python may cost per mutation, beside what
+        # eventsourcing's client alone costs per raw append (one per transaction).
+        "allowed_ms_per_mutation": budget - floor,
+        "raw_client_ms_per_append": median(runs["raw_client_ms"]),
         # The best ratio a mutation costing only the floor could reach here.
         "floor_mutations_vs_raw_appends": cores * 1000 / floor / raw,
     }
