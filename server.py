@@ -39,7 +39,7 @@ from infra.runtime import (
 from infra.settings import Settings, load_settings
 from infra.shared_metrics import exposition, shared_across_workers
 from projections.base import Projection
-from projections.engine import LOST
+from projections.sessions import LOST
 from schema.app import PasserelleGraphQL, build_schema
 from schema.auth import AuthMiddleware
 from schema.context import Services, context_for

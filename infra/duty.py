@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from projections.engine import LOST, hold_lock, lock_session, sleep_or_stop
+from projections.sessions import LOST, hold_lock, lock_session, sleep_or_stop
 
 log = logging.getLogger("passerelle.duty")
 

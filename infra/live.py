@@ -26,17 +26,11 @@ from infra.observability import SUBSCRIBERS
 from infra.settings import DB_TIMEOUT_SECONDS
 from projections.access import AccessProjection, parties_of
 from projections.base import Conn
-from projections.engine import (
-    LEDGER_CHANNEL,
-    LOST,
-    Backoff,
-    close_or_drop,
-    sleep_or_stop,
-    wait_either,
-)
+from projections.engine import LEDGER_CHANNEL
 from projections.entries import ENTRY_COLUMNS, Entry, entry_from_row
 from projections.queries.ledger import Access, LedgerFilter
 from projections.queries.organisations import organisations_of_user
+from projections.sessions import LOST, Backoff, close_or_drop, sleep_or_stop, wait_either
 
 log = logging.getLogger("passerelle.live")
 __all__ = ["LISTENER_NAME", "CatchUpPage", "FellBehindError", "LiveBroker", "LiveEntry",

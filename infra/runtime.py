@@ -22,7 +22,8 @@ from infra.live import LiveBroker, LiveLimits
 from infra.settings import DB_TIMEOUT_SECONDS, Settings
 from infra.watch_listener import listen_for_projections
 from projections.base import PooledConnection, Projection
-from projections.engine import SESSION_KEEPALIVES, ProjectionWatch, Projector, ProjectorLeader
+from projections.engine import ProjectionWatch, Projector, ProjectorLeader
+from projections.sessions import SESSION_KEEPALIVES
 
 log = logging.getLogger("passerelle")
 

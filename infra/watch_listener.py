@@ -14,15 +14,8 @@ import logging
 
 import asyncpg
 
-from projections.engine import (
-    LOST,
-    PROJECTED_CHANNEL,
-    Backoff,
-    ProjectionWatch,
-    close_or_drop,
-    sleep_or_stop,
-    wait_either,
-)
+from projections.engine import PROJECTED_CHANNEL, ProjectionWatch
+from projections.sessions import LOST, Backoff, close_or_drop, sleep_or_stop, wait_either
 
 log = logging.getLogger("passerelle.projections.watch")
 LISTENER_NAME = "passerelle projections watch"  # in pg_stat_activity

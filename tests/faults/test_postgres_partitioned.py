@@ -28,7 +28,8 @@ from infra.migrate import apply_migrations
 from infra.runtime import open_pool
 from infra.watch_listener import listen_for_projections
 from projections.access import AccessProjection
-from projections.engine import SESSION_KEEPALIVES, ProjectionWatch, Projector, ProjectorLeader
+from projections.engine import ProjectionWatch, Projector, ProjectorLeader
+from projections.sessions import SESSION_KEEPALIVES
 from tests.faults.partition import PartitionablePostgres, partitionable_postgres
 from tests.infra.test_watch_listener import notified
 from tests.ledger.test_group_commit_db import _startup

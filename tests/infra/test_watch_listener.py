@@ -12,7 +12,8 @@ import asyncpg
 import pytest
 
 from infra.watch_listener import LISTENER_NAME, listen_for_projections
-from projections.engine import PROJECTED_CHANNEL, Backoff, ProjectionWatch
+from projections.engine import PROJECTED_CHANNEL, ProjectionWatch
+from projections.sessions import Backoff
 from tests.support.servers import free_port
 
 SESSION = ("SELECT pid FROM pg_stat_activity WHERE application_name = $1"
