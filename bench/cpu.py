@@ -17,10 +17,19 @@ _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 def machine_busy_seconds() -> float:
     """CPU seconds all cores spent busy since boot (/proc/stat; 0 elsewhere)."""
-    with contextlib.suppress(OSError, ValueError):
-        ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-        return (sum(ticks) - ticks[3] - ticks[4]) / _TICKS
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        return busy_seconds(Path("/proc/stat").read_text().split("\n")[0])
     return 0.0
+
+
+def busy_seconds(cpu_line: str) -> float:
+    """From /proc/stat's `cpu` line: user, nice, system, irq and softirq. Not
+    idle or iowait (waiting), not steal (the hypervisor gave the time to
+    another guest: not this machine's work), and not guest or guest_nice
+    (time this machine's own guests ran, already counted in user and nice)."""
+    user, nice, system, _idle, _iowait, irq, softirq = (
+        int(x) for x in cpu_line.split()[1:8])
+    return (user + nice + system + irq + softirq) / _TICKS
 
 
 def _processes() -> Iterator[tuple[int, int, str, float]]:

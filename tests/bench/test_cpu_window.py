@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from bench.cpu import CpuWindow, _processes
+from bench.cpu import _TICKS, CpuWindow, _processes, busy_seconds
 
 # A parent that starts a child which burns CPU for a while, then waits for it.
 BURN = ("import time\nend = time.process_time() + 3\n"
@@ -61,3 +61,10 @@ def test_processes_are_compared_one_by_one_so_one_that_ended_takes_nothing_away(
     before = {1: ("postgresql", 5.0), 2: ("postgresql", 1.0), 3: ("server", 2.0)}
     after = {2: ("postgresql", 1.5), 4: ("postgresql", 0.25), 3: ("server", 2.5)}
     assert _used(before, after) == {"server": 0.5, "server_children": 0.0, "postgresql": 0.75}
+
+
+def test_the_machine_is_busy_with_its_own_work_only() -> None:
+    # user nice system idle iowait irq softirq steal guest guest_nice
+    line = "cpu  1000 20 300 9000 400 5 75 600 100 0"
+    # Neither waiting (idle, iowait), nor another guest's (steal), nor counted twice (guest).
+    assert busy_seconds(line) == (1000 + 20 + 300 + 5 + 75) / _TICKS
