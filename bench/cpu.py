@@ -22,6 +22,18 @@ def machine_busy_seconds() -> float:
     return 0.0
 
 
+def cores(cgroup_cpu_max: Path = Path("/sys/fs/cgroup/cpu.max")) -> float:
+    """The cores this process may use: those it may be scheduled on, or fewer
+    when its cgroup (v2) has a CPU quota (`cpu.max`: quota and period in µs)."""
+    allowed = float(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                    else os.cpu_count() or 1)
+    with contextlib.suppress(OSError, ValueError):
+        quota, period = cgroup_cpu_max.read_text().split()[:2]
+        if quota != "max":
+            return min(allowed, int(quota) / int(period))
+    return allowed
+
+
 def busy_seconds(cpu_line: str) -> float:
     """From /proc/stat's `cpu` line: user, nice, system, irq and softirq. Not
     idle or iowait (waiting), not steal (the hypervisor gave the time to

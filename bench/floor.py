@@ -33,7 +33,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import subprocess
 import sys
 import tempfile
@@ -47,6 +46,7 @@ import httpx
 
 from bench.__main__ import load, median, median_cpu, mutation_round, registrations
 from bench.cpu import CpuWindow
+from bench.cpu import cores as available_cores
 from bench.raw_appends import appends_per_second
 from bench.system import ROOT, Server, bench_settings, free_port, fresh_database, running_server
 
@@ -126,7 +126,7 @@ def measure(seconds: float, clients: int, rounds: int, logs: Path) -> dict[str, 
 
 
 def figures(runs: dict[str, list[Any]]) -> dict[str, float]:
-    cores = os.cpu_count() or 1
+    cores = available_cores()
     raw = median(runs["raw"])
     ours_cpu, bare_cpu = median_cpu(runs["ours_cpu"]), median_cpu(runs["bare_cpu"])
     bare_ms = bare_cpu["machine"] - bare_cpu["postgresql"]  # the idle database's own work

@@ -8,8 +8,9 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
-from bench.cpu import _TICKS, CpuWindow, _processes, busy_seconds
+from bench.cpu import _TICKS, CpuWindow, _processes, busy_seconds, cores
 
 # A parent that starts a child which burns CPU for a while, then waits for it.
 BURN = ("import time\nend = time.process_time() + 3\n"
@@ -68,3 +69,13 @@ def test_the_machine_is_busy_with_its_own_work_only() -> None:
     line = "cpu  1000 20 300 9000 400 5 75 600 100 0"
     # Neither waiting (idle, iowait), nor another guest's (steal), nor counted twice (guest).
     assert busy_seconds(line) == (1000 + 20 + 300 + 5 + 75) / _TICKS
+
+
+def test_the_cores_are_those_of_the_cgroups_quota_when_it_has_one(tmp_path: Path) -> None:
+    cpu_max = tmp_path / "cpu.max"
+    cpu_max.write_text("max 100000\n")
+    unlimited = cores(cpu_max)
+    assert unlimited == len(os.sched_getaffinity(0))
+    cpu_max.write_text("50000 100000\n")
+    assert cores(cpu_max) == min(0.5, unlimited)
+    assert cores(tmp_path / "absent") == unlimited

@@ -3,13 +3,13 @@ bench's own registration document, and the floor adds up what it says."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import httpx
 import pytest
 
 from bench.__main__ import registrations
+from bench.cpu import cores as available_cores
 from bench.floor import figures
 from bench.floor_app import app
 
@@ -41,7 +41,7 @@ def test_the_floor_is_the_bare_path_plus_what_the_database_and_projector_spend()
         # The idle database's 0.1 ms is not the bare stack's.
         "bare_cpu": [cpu(0.5, 0.3, 0.1, 0.0)] * 3}
     result = figures(runs)
-    cores = os.cpu_count() or 1
+    cores = available_cores()
     assert result["raw_appends_per_s"] == 3000.0
     assert result["budget_ms_per_mutation"] == pytest.approx(cores * 1000 / 1500)
     assert result["floor_ms_per_mutation"] == pytest.approx(0.4 + 0.5 + 0.2)
