@@ -17,7 +17,8 @@ import psycopg
 from psycopg.rows import dict_row
 
 from infra import pii
-from infra.bundle import BundleError, Exported, Link, build_bundle, check_bundle
+from infra.bundle import Exported, Link, build_bundle
+from infra.bundle_check import BundleError, check_bundle
 from infra.chain import ZERO, StoredEntry
 
 STREAM_SQL = (

@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from infra.audit_cli import export_bundle
-from infra.bundle import BundleError, check_bundle
+from infra.bundle_check import BundleError, check_bundle
 from infra.chain import EPOCH, StoredEntry, ledger_hash, stream_hash
 from tests.audit.conftest import Ledger, run_sql
 from tests.support.api import Api

@@ -9,7 +9,7 @@ from uuid import UUID
 import pytest
 
 from infra.audit_cli import export_bundle
-from infra.bundle import check_bundle
+from infra.bundle_check import check_bundle
 from tests.audit.conftest import AUDITOR, OPERATOR, Story, history, run_sql
 from tests.support.api import Api
 
