@@ -39,7 +39,7 @@ import httpx
 
 from bench import modules, peer, report
 from bench.cpu import CpuWindow
-from bench.raw_appends import appends_per_second
+from bench.raw_appends import RAW_CPU_PARTS, appends_per_second
 from bench.system import ROOT, Server, bench_settings, fresh_database, running_server, token
 
 log = logging.getLogger("bench")
@@ -103,8 +103,9 @@ def writes(server: Server, db_url: str, seconds: float, clients: int,
     figures = {
         "mutations_per_s": median([r["rps"] for r in runs["mutations"]]),
         "raw_appends_per_s": median([r["raw_appends_per_s"] for r in runs["raw_appends"]]),
-        "raw_client_cpu_ms_per_append": median(
-            [r["raw_client_cpu_ms_per_append"] for r in runs["raw_appends"]]),
+        **{f"raw_{part}_cpu_ms_per_append": median(
+            [r[f"raw_{part}_cpu_ms_per_append"] for r in runs["raw_appends"]])
+           for part in RAW_CPU_PARTS},
         "mutations_p95_ms": median([r["p95_ms"] for r in runs["mutations"]]),
         "mutations_vs_raw_appends": median(runs["ratio"]),
         "mutation_errors": sum(r["errors"] for r in runs["mutations"]),

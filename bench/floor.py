@@ -8,7 +8,8 @@ budget per mutation: its cores / (0.5 * raw appends/s). This measures, in
 alternated rounds on the same machine:
 
 - raw: the raw appends/s (the target's denominator, bench/raw_appends.py),
-  and the CPU eventsourcing's client (this process) spent per append;
+  and the CPU each append cost: eventsourcing's client (this process),
+  PostgreSQL and the machine;
 - ours: the real server's write rounds (`make bench`'s), and the CPU that
   PostgreSQL and the projector process spend per mutation: what recording
   the entry, projecting it and reading the payload cost outside the HTTP
@@ -47,7 +48,7 @@ import httpx
 from bench.__main__ import load, median, median_cpu, mutation_round, registrations
 from bench.cpu import CpuWindow
 from bench.cpu import cores as available_cores
-from bench.raw_appends import appends_per_second
+from bench.raw_appends import RAW_CPU_PARTS, appends_per_second
 from bench.system import ROOT, Server, bench_settings, free_port, fresh_database, running_server
 
 log = logging.getLogger("bench.floor")
@@ -99,7 +100,7 @@ def _checked(name: str, done: dict[str, float]) -> float:
 
 def measure(seconds: float, clients: int, rounds: int, logs: Path) -> dict[str, Any]:
     runs: dict[str, list[Any]] = {"ours": [], "ours_cpu": [], "bare": [], "bare_cpu": [],
-                                  "raw": [], "raw_client_ms": []}
+                                  "raw": [], "raw_cpu": []}
     with fresh_database(bench_settings()) as db, \
             running_server(db.url, logs / "server.log") as ours, \
             running_bare(logs / "bare.log") as bare:
@@ -116,7 +117,8 @@ def measure(seconds: float, clients: int, rounds: int, logs: Path) -> dict[str, 
                 else:
                     raw = appends_per_second(db.url, seconds)
                     runs["raw"].append(raw["raw_appends_per_s"])
-                    runs["raw_client_ms"].append(raw["raw_client_cpu_ms_per_append"])
+                    runs["raw_cpu"].append({part: raw[f"raw_{part}_cpu_ms_per_append"]
+                                            for part in RAW_CPU_PARTS})
                     continue
                 runs[part].append(_checked(part, done))
                 runs[f"{part}_cpu"].append(cpu_ms)
@@ -142,10 +144,12 @@ def figures(runs: dict[str, list[Any]]) -> dict[str, float]:
         "ours_projector_ms": ours_cpu["server_children"],
         "bare_machine_ms": bare_ms, "bare_http_process_ms": bare_cpu["server"],
         "floor_ms_per_mutation": floor, "floor_vs_budget": floor / budget,
-        # What the rest of our Python may cost per mutation, beside what
-        # eventsourcing's client alone costs per raw append (one per transaction).
+        # What the rest of our Python may cost per mutation, beside what a raw
+        # append (one aggregate per transaction) costs eventsourcing's client,
+        # PostgreSQL and the machine.
         "allowed_ms_per_mutation": budget - floor,
-        "raw_client_ms_per_append": median(runs["raw_client_ms"]),
+        **{f"raw_{part}_ms_per_append": median([r[part] for r in runs["raw_cpu"]])
+           for part in RAW_CPU_PARTS},
         # The best ratio a mutation costing only the floor could reach here.
         "floor_mutations_vs_raw_appends": cores * 1000 / floor / raw,
     }

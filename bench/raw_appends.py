@@ -2,11 +2,14 @@
 database, with its stock PostgreSQL recorder (in a schema of its own), its
 database functions on, from 8 threads, one new aggregate (one event) per save.
 
-Also the CPU this process spent per append (eventsourcing's and psycopg's
-Python, as a client of PostgreSQL): the caller runs nothing else meanwhile."""
+Also the CPU each append cost, read from /proc as bench/cpu.py does: this
+process's (eventsourcing's and psycopg's Python, as a client of PostgreSQL;
+the caller runs nothing else meanwhile), PostgreSQL's (read before the pool
+closes its connections, so its backends are counted) and the machine's."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Any
@@ -16,7 +19,10 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from psycopg.conninfo import conninfo_to_dict
 
+from bench.cpu import CpuWindow
+
 SCHEMA = "bench_raw"
+RAW_CPU_PARTS = ("client", "postgresql", "machine")  # raw_<part>_cpu_ms_per_append
 
 
 class Dot(Aggregate):
@@ -71,14 +77,20 @@ def appends_per_second(
     workers = [threading.Thread(target=work, args=(k,)) for k in range(threads)]
     for worker in workers:
         worker.start()
+    cpu = CpuWindow(os.getpid())
+    cpu.start()
     stop_at[0] = time.perf_counter() + seconds
-    started, cpu_started = time.perf_counter(), time.process_time()
+    started = time.perf_counter()
     barrier.wait()
     for worker in workers:
         worker.join()
-    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    elapsed = time.perf_counter() - started
+    cpu.stop()
     app.close()
     appended = sum(counts)
+    ms = cpu.ms_per(appended)
     return {"raw_appends_per_s": appended / elapsed, "raw_appends": float(appended),
             "raw_threads": float(threads),
-            "raw_client_cpu_ms_per_append": 1000 * cpu / appended if appended else 0.0}
+            "raw_client_cpu_ms_per_append": ms.get("server", 0.0),
+            "raw_postgresql_cpu_ms_per_append": ms.get("postgresql", 0.0),
+            "raw_machine_cpu_ms_per_append": ms.get("machine", 0.0)}

@@ -34,7 +34,8 @@ def cpu(machine: float, server: float, postgresql: float, children: float) -> di
 
 def test_the_floor_is_the_bare_path_plus_what_the_database_and_projector_spend() -> None:
     runs: dict[str, list[Any]] = {
-        "raw": [2000.0, 4000.0, 3000.0], "raw_client_ms": [0.3, 0.2, 0.25],
+        "raw": [2000.0, 4000.0, 3000.0],
+        "raw_cpu": [{"client": c, "postgresql": c / 2, "machine": 2 * c} for c in (0.3, 0.2, 0.25)],
         "ours": [700.0, 800.0, 900.0],
         "bare": [3000.0, 3000.0, 3000.0],
         "ours_cpu": [cpu(2.0, 1.0, 0.5, 0.2)] * 3,
@@ -48,5 +49,7 @@ def test_the_floor_is_the_bare_path_plus_what_the_database_and_projector_spend()
     assert result["floor_vs_budget"] == pytest.approx(1.1 / (cores * 1000 / 1500))
     assert result["allowed_ms_per_mutation"] == pytest.approx(cores * 1000 / 1500 - 1.1)
     assert result["raw_client_ms_per_append"] == pytest.approx(0.25)
+    assert result["raw_postgresql_ms_per_append"] == pytest.approx(0.125)
+    assert result["raw_machine_ms_per_append"] == pytest.approx(0.5)
     assert result["mutations_vs_raw_appends"] == pytest.approx(800 / 3000)
     assert result["floor_mutations_vs_raw_appends"] == pytest.approx(cores * 1000 / 1.1 / 3000)
