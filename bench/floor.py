@@ -17,7 +17,13 @@ alternated rounds on the same machine:
 - bare: the same document, from the same load generator, against our own
   HTTP and GraphQL path with nothing behind it (bench/floor_app.py): the
   machine's CPU per request (uvicorn, starlette, strawberry, graphql-core,
-  the load generator), PostgreSQL's idle work left out.
+  the load generator), PostgreSQL's idle work left out;
+- minimal: the same again against the least a write of this architecture
+  does on our stack (bench/minimal_app.py: the bare path, one stock
+  eventsourcing append per mutation with group commit, the read model's row
+  inserted in the request): its rate against the raw appends bounds what
+  any implementation could reach here, with authentication, validation, the
+  domain's rules, the hash chain, encryption and the projector left out.
 
 floor = bare's machine CPU per request + PostgreSQL's + the projector's per
 mutation: an estimate of what a mutation would cost if the rest of our
@@ -34,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import subprocess
 import sys
 import tempfile
@@ -53,17 +60,20 @@ from bench.system import ROOT, Server, bench_settings, free_port, fresh_database
 
 log = logging.getLogger("bench.floor")
 TARGET = 0.5  # mutations per raw append
+PARTS = ("ours", "bare", "minimal", "raw")
 
 
 @contextlib.contextmanager
-def running_bare(log_path: Path) -> Iterator[Server]:
+def running_app(app: str, log_path: Path, env: dict[str, str] | None = None
+                ) -> Iterator[Server]:
+    """uvicorn serving `app` (module:attribute) as the real server is served."""
     port = free_port()
     with log_path.open("ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "bench.floor_app:app", "--host", "127.0.0.1",
+            [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1",
              "--port", str(port), "--loop", "uvloop", "--http", "httptools",
              "--no-access-log", "--log-level", "warning"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     server = Server(process, port, f"http://127.0.0.1:{port}/graphql")
     try:
         _wait_ready(server)
@@ -75,19 +85,19 @@ def running_bare(log_path: Path) -> Iterator[Server]:
 def _wait_ready(server: Server) -> None:
     for _ in range(300):
         if server.process.poll() is not None:
-            raise RuntimeError("the bare server exited")
+            raise RuntimeError(f"the server on port {server.port} exited")
         with contextlib.suppress(httpx.HTTPError):
             httpx.post(server.url, json={"query": "{ ok }"}, timeout=1).raise_for_status()
             return
         time.sleep(0.1)
-    raise TimeoutError("the bare server did not answer within 30 s")
+    raise TimeoutError(f"the server on port {server.port} did not answer within 30 s")
 
 
-def bare_round(bare: Server, seconds: float, clients: int) -> tuple[dict[str, float],
-                                                                    dict[str, float]]:
-    cpu = CpuWindow(bare.process.pid)
+def app_round(server: Server, seconds: float, clients: int) -> tuple[dict[str, float],
+                                                                     dict[str, float]]:
+    cpu = CpuWindow(server.process.pid)
     cpu.start()
-    done = load(bare, registrations(clients), seconds, clients)
+    done = load(server, registrations(clients), seconds, clients)
     cpu.stop()
     return done, cpu.ms_per(done["requests"])
 
@@ -100,20 +110,24 @@ def _checked(name: str, done: dict[str, float]) -> float:
 
 def measure(seconds: float, clients: int, rounds: int, logs: Path) -> dict[str, Any]:
     runs: dict[str, list[Any]] = {"ours": [], "ours_cpu": [], "bare": [], "bare_cpu": [],
-                                  "raw": [], "raw_cpu": []}
+                                  "minimal": [], "minimal_cpu": [], "raw": [], "raw_cpu": []}
     with fresh_database(bench_settings()) as db, \
             running_server(db.url, logs / "server.log") as ours, \
-            running_bare(logs / "bare.log") as bare:
+            running_app("bench.floor_app:app", logs / "bare.log") as bare, \
+            running_app("bench.minimal_app:app", logs / "minimal.log",
+                        {"MINIMAL_DATABASE_URL": db.url}) as minimal:
         load(ours, registrations(clients), 1.0, clients, 30_000_000)  # warm-up
-        load(bare, registrations(clients), 1.0, clients)
+        for warmed in (bare, minimal):
+            load(warmed, registrations(clients), 1.0, clients)
         for k in range(rounds):
             # Rotated each round: what a round leaves behind (autovacuum, the
             # projector catching up) is not always billed to the same next one.
-            for part in ("ours", "bare", "raw")[k % 3:] + ("ours", "bare", "raw")[:k % 3]:
+            for part in PARTS[k % len(PARTS):] + PARTS[:k % len(PARTS)]:
                 if part == "ours":
                     done, cpu_ms = mutation_round(ours, seconds, clients, k)
-                elif part == "bare":
-                    done, cpu_ms = bare_round(bare, seconds, clients)
+                elif part in ("bare", "minimal"):
+                    done, cpu_ms = app_round(bare if part == "bare" else minimal, seconds,
+                                             clients)
                 else:
                     raw = appends_per_second(db.url, seconds)
                     runs["raw"].append(raw["raw_appends_per_s"])
@@ -122,8 +136,9 @@ def measure(seconds: float, clients: int, rounds: int, logs: Path) -> dict[str, 
                     continue
                 runs[part].append(_checked(part, done))
                 runs[f"{part}_cpu"].append(cpu_ms)
-            log.info("round %d: ours %.0f/s, bare %.0f/s, raw appends %.0f/s", k + 1,
-                     runs["ours"][-1], runs["bare"][-1], runs["raw"][-1])
+            log.info("round %d: ours %.0f/s, bare %.0f/s, minimal %.0f/s, raw appends %.0f/s",
+                     k + 1, runs["ours"][-1], runs["bare"][-1], runs["minimal"][-1],
+                     runs["raw"][-1])
     return {"runs": runs, "figures": figures(runs)}
 
 
@@ -131,6 +146,7 @@ def figures(runs: dict[str, list[Any]]) -> dict[str, float]:
     cores = available_cores()
     raw = median(runs["raw"])
     ours_cpu, bare_cpu = median_cpu(runs["ours_cpu"]), median_cpu(runs["bare_cpu"])
+    minimal_cpu = median_cpu(runs["minimal_cpu"])
     bare_ms = bare_cpu["machine"] - bare_cpu["postgresql"]  # the idle database's own work
     floor = bare_ms + ours_cpu["postgresql"] + ours_cpu["server_children"]
     budget = cores * 1000 / (TARGET * raw)
@@ -152,6 +168,12 @@ def figures(runs: dict[str, list[Any]]) -> dict[str, float]:
            for part in RAW_CPU_PARTS},
         # The best ratio a mutation costing only the floor could reach here.
         "floor_mutations_vs_raw_appends": cores * 1000 / floor / raw,
+        # What the least write of the architecture reached, measured.
+        "minimal_requests_per_s": median(runs["minimal"]),
+        "minimal_vs_raw_appends": median(runs["minimal"]) / raw,
+        "minimal_machine_ms": minimal_cpu["machine"],
+        "minimal_http_process_ms": minimal_cpu["server"],
+        "minimal_postgresql_ms": minimal_cpu["postgresql"],
     }
 
 

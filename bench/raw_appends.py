@@ -37,7 +37,7 @@ class Baseline(Application[Any]):
     name = "Baseline"
 
 
-def _env(database_url: str, threads: int) -> dict[str, str]:
+def _env(database_url: str, threads: int, schema: str = SCHEMA) -> dict[str, str]:
     info = conninfo_to_dict(database_url)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -46,7 +46,7 @@ def _env(database_url: str, threads: int) -> dict[str, str]:
         "POSTGRES_PORT": str(info.get("port", "5432")),
         "POSTGRES_USER": str(info.get("user", "postgres")),
         "POSTGRES_PASSWORD": str(info.get("password", "")),
-        "POSTGRES_SCHEMA": SCHEMA,
+        "POSTGRES_SCHEMA": schema,
         "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
         "POSTGRES_POOL_SIZE": str(threads),
         "POSTGRES_MAX_OVERFLOW": "0",
