@@ -43,7 +43,8 @@ from schema.http import GraphQLHttp, HttpLimits
 from schema.persisted import PersistedQueries
 
 SCHEMA = "bench_minimal"
-THREADS = 16  # one per client of the bench
+# One per client of the bench, split among uvicorn's workers when it runs several.
+THREADS = int(os.environ.get("MINIMAL_THREADS", "16"))
 ROWS = f"{SCHEMA}.organisations"
 INSERT = (f"INSERT INTO {ROWS} (id, kind, name, siren, description, website, city,"
           " founded_year, sectors, technologies, version, created_at, updated_at)"

@@ -8,7 +8,9 @@ much memory.
    organisations, solutions, calls, applications, agreements, orders, loans,
    content), copied with fresh ids until `--events` entries, with valid hash
    chains, written with COPY (the generator is not what is measured).
-2. `replay_all`: every projection of every slice rebuilt from position 0
+2. `read_only` (bench/replay_read.py): the fill's reader alone, every entry
+   read and decoded once and nothing written: the least any replay does.
+3. `replay_all`: every projection of every slice rebuilt from position 0
    together, blue/green, by `projections.rebuild.rebuild_many` (what `projections
    rebuild` runs for one): one reader decodes each batch of 5,000 entries once
    for four lanes (connections) that fill unlogged private tables without
@@ -17,7 +19,7 @@ much memory.
    on stderr; the RSS of this process sampled at every tenth of the way; the
    seconds of each phase and of each table's finish; the CPU seconds of this
    process and of the whole machine.
-3. `rebuild_organisations`: the real blue/green command
+4. `rebuild_organisations`: the real blue/green command
    (`projections.rebuild.rebuild`, what `server.py projections rebuild
    organisations` runs) on the same ledger.
 
@@ -49,6 +51,7 @@ if str(ROOT) not in sys.path:  # pragma: no cover - `python bench/replay.py`
     sys.path.insert(0, str(ROOT))
 
 from bench.cpu import machine_busy_seconds  # noqa: E402
+from bench.replay_read import read_only  # noqa: E402
 from infra.chain import StoredEntry, ledger_hash, stream_hash  # noqa: E402
 from infra.embedded import EmbeddedPostgres, url_with_database  # noqa: E402
 from infra.migrate import apply_migrations  # noqa: E402
@@ -287,6 +290,8 @@ def main(events: int, rebuild_name: str, batch_size: int, search_vectors: str) -
         figures["generated_events"] = float(generate(url, events))
         figures["generate_seconds"] = time.perf_counter() - started
         figures["rss_before_replay_mb"] = rss_mb()
+        # The reader alone first: what every replay pays before any projection.
+        figures.update(_run(read_only(url, batch_size)))
         figures.update(_run(replay_all(url, batch_size)))
         if rebuild_name:
             figures.update(_run(rebuild_one(url, rebuild_name)))
