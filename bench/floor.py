@@ -1,6 +1,7 @@
 """The write target's floor on this machine, measured in one run.
 
     python -m bench.floor [--rounds 4] [--seconds 4] [--minimal-workers 1]
+                          [--minimal-commit threads|loop] [--minimal-parallel]
 
 Issue 9 asks for `registerStartup`/s over HTTP ≥ 0.5 * raw eventsourcing
 appends/s. On a machine whose writes are bound by its CPU, that sets a CPU
@@ -46,6 +47,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -108,19 +110,31 @@ def _checked(name: str, done: dict[str, float]) -> float:
     return done["rps"]
 
 
+@dataclass(frozen=True)
+class MinimalOptions:
+    """How the least write is served (bench/minimal_app.py)."""
+
+    workers: int = 1
+    commit: str = "threads"  # or "loop"
+    parallel: bool = False
+
+    def env(self, database_url: str, clients: int) -> dict[str, str]:
+        return {"MINIMAL_DATABASE_URL": database_url, "MINIMAL_COMMIT": self.commit,
+                "MINIMAL_PARALLEL": "1" if self.parallel else "0",
+                "MINIMAL_THREADS": str(max(1, clients // self.workers))}
+
+
 def measure(seconds: float, clients: int, rounds: int, logs: Path,
-            minimal_workers: int = 1) -> dict[str, Any]:
+            minimal: MinimalOptions = MinimalOptions()) -> dict[str, Any]:
     runs: dict[str, list[Any]] = {"ours": [], "ours_cpu": [], "bare": [], "bare_cpu": [],
                                   "minimal": [], "minimal_cpu": [], "raw": [], "raw_cpu": []}
     with fresh_database(bench_settings()) as db, \
             running_server(db.url, logs / "server.log") as ours, \
             running_app("bench.floor_app:app", logs / "bare.log") as bare, \
             running_app("bench.minimal_app:app", logs / "minimal.log",
-                        {"MINIMAL_DATABASE_URL": db.url,
-                         "MINIMAL_THREADS": str(max(1, clients // minimal_workers))},
-                        minimal_workers) as minimal:
+                        minimal.env(db.url, clients), minimal.workers) as least:
         load(ours, registrations(clients), 1.0, clients, 30_000_000)  # warm-up
-        for warmed in (bare, minimal):
+        for warmed in (bare, least):
             load(warmed, registrations(clients), 1.0, clients)
         for k in range(rounds):
             # Rotated each round: what a round leaves behind (autovacuum, the
@@ -129,7 +143,7 @@ def measure(seconds: float, clients: int, rounds: int, logs: Path,
                 if part == "ours":
                     done, cpu_ms = mutation_round(ours, seconds, clients, k)
                 elif part in ("bare", "minimal"):
-                    done, cpu_ms = app_round(bare if part == "bare" else minimal, seconds,
+                    done, cpu_ms = app_round(bare if part == "bare" else least, seconds,
                                              clients)
                 else:
                     raw = appends_per_second(db.url, seconds)
@@ -142,7 +156,7 @@ def measure(seconds: float, clients: int, rounds: int, logs: Path,
             log.info("round %d: ours %.0f/s, bare %.0f/s, minimal %.0f/s, raw appends %.0f/s",
                      k + 1, runs["ours"][-1], runs["bare"][-1], runs["minimal"][-1],
                      runs["raw"][-1])
-    return {"runs": runs, "figures": {**figures(runs), "minimal_workers": minimal_workers}}
+    return {"runs": runs, "figures": figures(runs), "minimal": asdict(minimal)}
 
 
 def figures(runs: dict[str, list[Any]]) -> dict[str, float]:
@@ -186,14 +200,21 @@ def figures(runs: dict[str, list[Any]]) -> dict[str, float]:
 @click.option("--rounds", default=4, show_default=True)
 @click.option("--clients", default=16, show_default=True)
 @click.option("--minimal-workers", default=1, show_default=True,
-              help="uvicorn workers serving the minimal write (its clients split among them)")
-def main(seconds: float, rounds: int, clients: int, minimal_workers: int) -> None:
+              help="uvicorn workers serving the least write (its clients split among them)")
+@click.option("--minimal-commit", type=click.Choice(["threads", "loop"]), default="threads",
+              show_default=True, help="how the least write groups its appends")
+@click.option("--minimal-parallel", is_flag=True,
+              help="the least write's row inserted beside its append, not after it")
+def main(seconds: float, rounds: int, clients: int, minimal_workers: int,
+         minimal_commit: str, minimal_parallel: bool) -> None:
     """Measure the write target's floor on this machine; print JSON."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s bench %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logs = Path(tempfile.mkdtemp(prefix="passerelle-floor-"))
     log.info("logs in %s", logs)
-    click.echo(json.dumps(measure(seconds, clients, rounds, logs, minimal_workers), indent=2))
+    click.echo(json.dumps(measure(seconds, clients, rounds, logs,
+                                       MinimalOptions(minimal_workers, minimal_commit,
+                                                      minimal_parallel)), indent=2))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import pytest
 
 from bench.__main__ import registrations
 from bench.cpu import cores as available_cores
-from bench.floor import figures
+from bench.floor import MinimalOptions, figures
 from bench.floor_app import app
 
 
@@ -58,3 +58,11 @@ def test_the_floor_is_the_bare_path_plus_what_the_database_and_projector_spend()
     assert result["minimal_http_process_ms"] == pytest.approx(0.6)
     assert result["mutations_vs_raw_appends"] == pytest.approx(800 / 3000)
     assert result["floor_mutations_vs_raw_appends"] == pytest.approx(cores * 1000 / 1.1 / 3000)
+
+
+def test_the_least_writes_clients_are_split_among_its_workers() -> None:
+    env = MinimalOptions(workers=3, commit="loop", parallel=True).env("postgresql://x/y", 16)
+
+    assert env == {"MINIMAL_DATABASE_URL": "postgresql://x/y", "MINIMAL_COMMIT": "loop",
+                   "MINIMAL_PARALLEL": "1", "MINIMAL_THREADS": "5"}
+    assert MinimalOptions().env("u", 16)["MINIMAL_THREADS"] == "16"
