@@ -50,7 +50,6 @@ from schema.http import GraphQLHttp, HttpLimits
 from schema.persisted import PersistedQueries
 
 SCHEMA = "bench_minimal"
-THREADS = int(os.environ.get("MINIMAL_THREADS", "16"))
 ROWS = f"{SCHEMA}.organisations"
 INSERT = (f"INSERT INTO {ROWS} (id, kind, name, siren, description, website, city,"
           " founded_year, sectors, technologies, version, created_at, updated_at)"
@@ -67,14 +66,15 @@ class LoopGroupCommit:
                  max_batch: int = MAX_BATCH) -> None:
         self._save, self._threads, self._max_batch = save, threads, max_batch
         self._pending: list[tuple[Dot, asyncio.Future[None]]] = []
-        self._busy = False
+        # The batch in flight: held here, since the loop keeps only a weak
+        # reference to a task, which could be collected mid-batch.
+        self._draining: asyncio.Task[None] | None = None
 
     async def submit(self, dot: Dot) -> None:
         done = asyncio.get_running_loop().create_future()
         self._pending.append((dot, done))
-        if not self._busy:
-            self._busy = True
-            asyncio.get_running_loop().create_task(self._drain())
+        if self._draining is None:
+            self._draining = asyncio.get_running_loop().create_task(self._drain())
         await done
 
     async def _drain(self) -> None:
@@ -84,7 +84,7 @@ class LoopGroupCommit:
                 del self._pending[:self._max_batch]
                 await self._settle(batch)
         finally:
-            self._busy = False
+            self._draining = None
 
     async def _settle(self, batch: list[tuple[Dot, asyncio.Future[None]]]) -> None:
         loop = asyncio.get_running_loop()
@@ -137,22 +137,23 @@ def _appender(ledger: Baseline, threads: ThreadPoolExecutor, commit: str
 
 
 @contextlib.asynccontextmanager
-async def open_writes(database_url: str, commit: str = "threads", parallel: bool = False
-                      ) -> AsyncIterator[Writes]:
+async def open_writes(database_url: str, commit: str = "threads", parallel: bool = False,
+                      threads: int = 16) -> AsyncIterator[Writes]:
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
         conn.execute(f"CREATE TABLE IF NOT EXISTS {ROWS} (LIKE public.organisations INCLUDING ALL)")
-    ledger = Baseline(_env(database_url, THREADS, SCHEMA))
-    threads = ThreadPoolExecutor(THREADS, thread_name_prefix="minimal-command")
+    ledger = Baseline(_env(database_url, threads, SCHEMA))
+    executor = ThreadPoolExecutor(threads, thread_name_prefix="minimal-command")
     try:
-        append = _appender(ledger, threads, commit)
-        rows = await asyncpg.create_pool(database_url, min_size=4, max_size=THREADS)
+        append = _appender(ledger, executor, commit)
+        rows = await asyncpg.create_pool(database_url, min_size=min(4, threads),
+                                         max_size=threads)
         try:
             yield Writes(append, rows, parallel)
         finally:
             await rows.close()
     finally:
-        threads.shutdown()
+        executor.shutdown()
         ledger.close()
 
 
@@ -167,7 +168,8 @@ class Mutation:
 async def lifespan(_app: Any) -> AsyncIterator[None]:
     async with open_writes(os.environ["MINIMAL_DATABASE_URL"],
                            os.environ.get("MINIMAL_COMMIT", "threads"),
-                           os.environ.get("MINIMAL_PARALLEL") == "1") as writes:
+                           os.environ.get("MINIMAL_PARALLEL") == "1",
+                           int(os.environ.get("MINIMAL_THREADS", "16"))) as writes:
         WRITES[:] = [writes]
         yield
         WRITES.clear()

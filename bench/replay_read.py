@@ -1,6 +1,6 @@
 """The least a replay does: every entry read and decoded once, as the fill's
-reader does it (projections/fanout.py: the same query, batch size and
-decoding), nothing projected or written. Its rate bounds any replay of this
+reader does it (projections/fanout.py's `read_batches`, at the same batch
+size), nothing projected or written. Its rate bounds any replay of this
 ledger from this process, and its CPU per entry is what every replay pays
 before a projection sees an entry (bench/replay.py reports both beside the
 real replay's, measured in the same run)."""
@@ -12,8 +12,7 @@ import time
 import asyncpg
 
 from bench.cpu import machine_busy_seconds
-from projections.entries import folded_entry_from_row
-from projections.fanout import READ
+from projections.fanout import read_batches
 
 
 async def read_every_entry(database_url: str, batch_size: int) -> int:
@@ -21,12 +20,9 @@ async def read_every_entry(database_url: str, batch_size: int) -> int:
     conn = await asyncpg.connect(database_url)
     try:
         head = await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM ledger_events")
-        last, count = 0, 0
-        while last < head:
-            rows = await conn.fetch(READ, last, head, batch_size, None)
-            entries = [folded_entry_from_row(r) for r in rows]
-            count += len(entries)
-            last = entries[-1].position if len(rows) == batch_size else head
+        count = 0
+        async for batch in read_batches(conn, 0, head, batch_size):
+            count += len(batch.entries)
         return count
     finally:
         await conn.close()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from itertools import compress
 
 import asyncpg
@@ -192,17 +192,24 @@ def _types(lanes: Sequence[Lane]) -> list[str] | None:
     return sorted(types) if types is not None else None
 
 
-async def _read(reader: asyncpg.Connection, lanes: Sequence[Lane], head: int,
-                batch_size: int, tasks: Sequence[asyncio.Future[None]],
-                took: asyncio.Event) -> None:
-    """Feeds every lane each batch after the lowest position, then None."""
-    last = min((lane.done for lane in lanes), default=head)
-    types = _types(lanes)
+async def read_batches(reader: asyncpg.Connection, after: int, head: int, batch_size: int,
+                       types: list[str] | None = None) -> AsyncIterator[Batch]:
+    """The ledger's entries of `types` (None: all) past `after` up to `head`,
+    each decoded once, in batches of `batch_size`."""
+    last = after
     while last < head:
         rows = await reader.fetch(READ, last, head, batch_size, types)
         entries = [folded_entry_from_row(r) for r in rows]
         last = entries[-1].position if len(rows) == batch_size else head
-        batch = Batch(entries, last)
+        yield Batch(entries, last)
+
+
+async def _read(reader: asyncpg.Connection, lanes: Sequence[Lane], head: int,
+                batch_size: int, tasks: Sequence[asyncio.Future[None]],
+                took: asyncio.Event) -> None:
+    """Feeds every lane each batch after the lowest position, then None."""
+    after = min((lane.done for lane in lanes), default=head)
+    async for batch in read_batches(reader, after, head, batch_size, _types(lanes)):
         for lane in lanes:
             await _put(lane.queue, batch, tasks, took)
     for lane in lanes:
